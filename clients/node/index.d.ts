@@ -1,0 +1,307 @@
+// Hand-written types for @sidecar/client. They mirror proto/sidecar/v1/completions.proto;
+// test/types-drift.test.js fails when a field of the proto is missing here.
+//
+// Field names are lowerCamelCase (the protobuf JSON mapping), enums are their names, and in
+// answers every scalar field is present (its default value when the daemon did not set it)
+// while an absent message field is null.
+
+import type { ChannelOptions, Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+
+// ---------------------------------------------------------------- enums
+
+/** Who wrote a message. ROLE_UNSPECIFIED is rejected with INVALID_ARGUMENT. */
+export type Role =
+  | 'ROLE_UNSPECIFIED'
+  | 'ROLE_SYSTEM'
+  | 'ROLE_USER'
+  | 'ROLE_ASSISTANT'
+  | 'ROLE_TOOL'
+  | 'ROLE_DEVELOPER';
+
+/** Why the model stopped. FINISH_REASON_UNSPECIFIED on every chunk but the last. */
+export type FinishReason =
+  | 'FINISH_REASON_UNSPECIFIED'
+  | 'FINISH_REASON_STOP'
+  | 'FINISH_REASON_LENGTH'
+  | 'FINISH_REASON_TOOL_CALLS'
+  | 'FINISH_REASON_CONTENT_FILTER';
+
+/** How the model may use the tools it was given. */
+export type ToolChoiceMode =
+  | 'TOOL_CHOICE_MODE_UNSPECIFIED'
+  | 'TOOL_CHOICE_MODE_AUTO'
+  | 'TOOL_CHOICE_MODE_NONE'
+  | 'TOOL_CHOICE_MODE_REQUIRED';
+
+/** The shape of the answer's content. */
+export type ResponseFormatType =
+  | 'RESPONSE_FORMAT_TYPE_UNSPECIFIED'
+  | 'RESPONSE_FORMAT_TYPE_TEXT'
+  | 'RESPONSE_FORMAT_TYPE_JSON_OBJECT'
+  | 'RESPONSE_FORMAT_TYPE_JSON_SCHEMA';
+
+// ---------------------------------------------------------------- request messages
+
+/** One chat-completion request. */
+export interface CompleteRequest {
+  /** Required. The key reference to call with, e.g. "team-a" (never a secret). */
+  keyRef: string;
+  /** Required. The upstream model name, e.g. "gpt-4o-mini". */
+  model: string;
+  /** Required, at least one. The conversation so far, oldest first. */
+  messages: MessageInit[];
+  /** 0 to 2. Unset: the upstream's default. */
+  temperature?: number;
+  /** 0 to 1. Unset: the upstream's default. */
+  topP?: number;
+  /** Greater than 0. Unset: the upstream's default. */
+  maxTokens?: number;
+  /** Up to 4 stop sequences. */
+  stop?: string[];
+  /** Best-effort deterministic sampling (an int64: a number or a decimal string). */
+  seed?: number | string;
+  /** -2 to 2. */
+  presencePenalty?: number;
+  /** -2 to 2. */
+  frequencyPenalty?: number;
+  /** Functions the model may call. */
+  tools?: Tool[];
+  /** How the model may use `tools`. */
+  toolChoice?: ToolChoice | null;
+  /** The shape of the answer. Unset: text. */
+  responseFormat?: ResponseFormat | null;
+  /** A stable identifier of the end user. */
+  user?: string;
+  /** Up to 16 pairs passed on to the upstream. */
+  metadata?: { [key: string]: string };
+}
+
+/** A message as a request carries it (see `Message` for the answer's shape). */
+export interface MessageInit {
+  /** Required. A name ('ROLE_USER') or the enum number. */
+  role: Role | number;
+  content?: string;
+  name?: string;
+  /** Tool calls the assistant made (ROLE_ASSISTANT only). */
+  toolCalls?: ToolCallInit[];
+  /** The id of the tool call this message answers (ROLE_TOOL). */
+  toolCallId?: string;
+}
+
+/** A tool call as a request carries it. */
+export interface ToolCallInit {
+  id?: string;
+  name?: string;
+  argumentsJson?: string;
+}
+
+/** A function the model may call. */
+export interface Tool {
+  /** Required. [A-Za-z0-9_-]{1,64}. */
+  name: string;
+  description?: string;
+  /** A JSON Schema object, serialized as JSON text. Empty: no parameters. */
+  parametersJsonSchema?: string;
+}
+
+/** A mode, or the one function the model must call. Set one of the two. */
+export type ToolChoice =
+  | { mode: ToolChoiceMode | number; functionName?: undefined }
+  | { functionName: string; mode?: undefined };
+
+/** The shape of the answer. */
+export interface ResponseFormat {
+  type?: ResponseFormatType | number;
+  /** Required with RESPONSE_FORMAT_TYPE_JSON_SCHEMA: [A-Za-z0-9_-]{1,64}. */
+  jsonSchemaName?: string;
+  /** Required with RESPONSE_FORMAT_TYPE_JSON_SCHEMA: a JSON Schema object as JSON text. */
+  jsonSchema?: string;
+  jsonSchemaDescription?: string;
+  jsonSchemaStrict?: boolean;
+}
+
+// ---------------------------------------------------------------- answer messages
+
+/** One message of the conversation, as the daemon returns it. */
+export interface Message {
+  role: Role;
+  content: string;
+  name: string;
+  toolCalls: ToolCall[];
+  toolCallId: string;
+}
+
+/** A call of a tool, made by the model. */
+export interface ToolCall {
+  /** The id that the ROLE_TOOL answer refers to. */
+  id: string;
+  name: string;
+  /** The arguments as JSON text, as the model produced them. */
+  argumentsJson: string;
+}
+
+/** The whole answer of `complete`. */
+export interface CompleteResponse {
+  id: string;
+  model: string;
+  /** The answer: role ROLE_ASSISTANT, with content and/or tool calls. */
+  message: Message | null;
+  finishReason: FinishReason;
+  usage: Usage | null;
+}
+
+/** One piece of a streamed answer. */
+export interface CompleteChunk {
+  id: string;
+  model: string;
+  /** Text to append to the answer. */
+  contentDelta: string;
+  /** Pieces of tool calls; concatenate `argumentsDelta` by `index`. */
+  toolCallDeltas: ToolCallDelta[];
+  /** Set on the last chunk only. */
+  finishReason: FinishReason;
+  /** Set on the last chunk only (when the upstream reports usage). */
+  usage: Usage | null;
+}
+
+/** A piece of a streamed tool call. */
+export interface ToolCallDelta {
+  /** Which tool call of the answer this piece belongs to (0-based). */
+  index: number;
+  /** On the first piece of a call only. */
+  id: string;
+  /** On the first piece of a call only. */
+  name: string;
+  argumentsDelta: string;
+}
+
+/** Token counts as the upstream reports them. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  cachedPromptTokens: number;
+  reasoningTokens: number;
+}
+
+// ---------------------------------------------------------------- errors
+
+/** The stable ErrorInfo reasons the daemon sends (domain "sidecar"). */
+export type SidecarErrorReason =
+  | 'INVALID_REQUEST'
+  | 'KEY_REF_NOT_FOUND'
+  | 'KEY_REF_FORBIDDEN'
+  | 'KEY_UNAVAILABLE'
+  | 'UPSTREAM_AUTH'
+  | 'UPSTREAM_REJECTED'
+  | 'UPSTREAM_RATE_LIMITED'
+  | 'LOCAL_LIMIT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'CIRCUIT_OPEN'
+  | 'UPSTREAM_STREAM_BROKEN';
+
+/** A google.rpc.BadRequest field violation. */
+export interface FieldViolation {
+  /** A path to the field, e.g. "messages[0].role". */
+  field: string;
+  description: string;
+  reason: string;
+}
+
+/** The parts of a google.rpc.Status that this client reads. */
+export interface DecodedStatus {
+  code: number;
+  message: string;
+  reason: string | undefined;
+  domain: string | undefined;
+  errorMetadata: { [key: string]: string };
+  retryDelayMs: number | undefined;
+  fieldViolations: FieldViolation[];
+}
+
+/** Every call fails with a SidecarError: the gRPC status plus the decoded status details. */
+export class SidecarError extends Error {
+  readonly name: 'SidecarError';
+  /** The gRPC status code (compare with `status.NOT_FOUND` etc.). */
+  readonly code: number;
+  /** The code's name, e.g. "NOT_FOUND". */
+  readonly codeName: string;
+  /** The status message the server sent. */
+  readonly details: string;
+  /** google.rpc.ErrorInfo.reason; undefined when the status carried none. */
+  readonly reason: SidecarErrorReason | (string & {}) | undefined;
+  /** google.rpc.ErrorInfo.domain ("sidecar" for the daemon's own errors). */
+  readonly domain: string | undefined;
+  /** google.rpc.ErrorInfo.metadata. */
+  readonly errorMetadata: { [key: string]: string };
+  /** google.rpc.RetryInfo.retry_delay in milliseconds; undefined when retrying does not help. */
+  readonly retryDelayMs: number | undefined;
+  /** google.rpc.BadRequest field violations (INVALID_ARGUMENT). */
+  readonly fieldViolations: FieldViolation[];
+  /** The trailers of the failed call, when it reached the server. */
+  readonly metadata: Metadata | undefined;
+  constructor(message: string, fields?: Partial<Omit<SidecarError, 'name' | 'message' | 'codeName'>> & { cause?: unknown });
+}
+
+// ---------------------------------------------------------------- client
+
+export interface ConnectOptions {
+  /** How long connect() waits for grpc.health.v1 to report SERVING. Default 10 000; 0 skips the wait. */
+  readyTimeoutMs?: number;
+  /** The deadline of a call that sets none. Default 120 000; 0 or Infinity: no deadline. */
+  defaultDeadlineMs?: number;
+  /** Passed on to the gRPC channel. */
+  channelOptions?: ChannelOptions;
+}
+
+export interface CallOptions {
+  /** An absolute deadline (a Date or epoch milliseconds). Wins over timeoutMs. */
+  deadline?: Date | number;
+  /** A deadline relative to now, in ms (0: none). Wins over the client's default deadline. */
+  timeoutMs?: number;
+  /** Aborting the signal cancels the call (it then fails with CANCELLED). */
+  signal?: AbortSignal;
+  /** Request headers (ASCII values; keys ending in -bin take Buffers). */
+  metadata?: { [key: string]: string | Buffer };
+}
+
+/** The chunks of a streamed answer; leaving a for-await loop early cancels the call. */
+export interface ChunkStream extends AsyncGenerator<CompleteChunk, void, undefined> {
+  /** Cancels the call: iteration then throws a SidecarError with code CANCELLED. */
+  cancel(): void;
+}
+
+export class SidecarClient {
+  /** Does not wait for the sidecar; connect() does. */
+  constructor(socketPath?: string, options?: ConnectOptions);
+  /** The socket path in use. */
+  readonly socketPath: string;
+  /** The deadline of calls that set none, in ms; null: no deadline. */
+  readonly defaultDeadlineMs: number | null;
+  /** The whole answer; rejects with a SidecarError. */
+  complete(request: CompleteRequest, options?: CallOptions): Promise<CompleteResponse>;
+  /** The answer as it is produced; the last chunk carries finishReason and usage. */
+  streamComplete(request: CompleteRequest, options?: CallOptions): ChunkStream;
+  /** Resolves once health reports SERVING; rejects with DEADLINE_EXCEEDED after timeoutMs. */
+  waitForReady(timeoutMs?: number): Promise<void>;
+  /** Closes the channel; the process can then exit. */
+  close(): void;
+}
+
+/**
+ * Creates a client for the sidecar at socketPath (else $SIDECAR_SOCKET, else
+ * /var/run/sidecar/sidecar.sock) and waits until it reports SERVING.
+ */
+export function connect(socketPath?: string, options?: ConnectOptions): Promise<SidecarClient>;
+
+/** The socket path: the argument, else env.SIDECAR_SOCKET, else DEFAULT_SOCKET_PATH. */
+export function resolveSocketPath(socketPath?: string, env?: { [key: string]: string | undefined }): string;
+
+/** Decodes a serialized google.rpc.Status (the grpc-status-details-bin trailer); null if it does not decode. */
+export function decodeStatusDetails(bytes: Uint8Array): DecodedStatus | null;
+
+/** "/var/run/sidecar/sidecar.sock" */
+export const DEFAULT_SOCKET_PATH: string;
+
+/** gRPC status codes by name (status.NOT_FOUND === 5). */
+export const status: typeof GrpcStatus;

@@ -1,0 +1,16 @@
+'use strict';
+// @sidecar/client: talk to the Sidecar daemon over its Unix domain socket.
+const grpc = require('@grpc/grpc-js');
+const client = require('./lib/client');
+const errors = require('./lib/errors');
+
+module.exports = {
+  connect: client.connect,
+  SidecarClient: client.SidecarClient,
+  SidecarError: errors.SidecarError,
+  resolveSocketPath: client.resolveSocketPath,
+  decodeStatusDetails: errors.decodeStatusDetails,
+  DEFAULT_SOCKET_PATH: client.DEFAULT_SOCKET_PATH,
+  /** gRPC status codes by name (status.NOT_FOUND === 5). */
+  status: grpc.status,
+};

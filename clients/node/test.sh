@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs the locked dependencies and runs the Node client's tests (unit + conformance).
+# Conformance cases run when SIDECAR_SOCKET is set (tests/conformance/with-daemon.sh sets it):
+#   tests/conformance/with-daemon.sh clients/node/test.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+npm ci --no-audit --no-fund --loglevel=error
+exec node --test test/*.test.js

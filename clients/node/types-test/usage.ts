@@ -1,0 +1,63 @@
+// Compiled (not run) by test/types-compile.test.js: index.d.ts must accept what the README shows
+// and reject obvious mistakes (the @ts-expect-error lines).
+import { connect, SidecarError, status, CompleteRequest, CompleteChunk, CompleteResponse, Usage } from '..';
+
+async function main(): Promise<void> {
+  const client = await connect(undefined, { readyTimeoutMs: 5000, defaultDeadlineMs: 60_000 });
+  try {
+    const request: CompleteRequest = {
+      keyRef: 'team-a',
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'ROLE_SYSTEM', content: 'be brief' },
+        { role: 'ROLE_USER', content: 'hello' },
+        { role: 'ROLE_ASSISTANT', toolCalls: [{ id: 'call_1', name: 'f', argumentsJson: '{}' }] },
+        { role: 'ROLE_TOOL', toolCallId: 'call_1', content: 'done' },
+      ],
+      temperature: 0.2,
+      seed: 7,
+      stop: ['\n\n'],
+      tools: [{ name: 'f', parametersJsonSchema: '{"type":"object"}' }],
+      toolChoice: { mode: 'TOOL_CHOICE_MODE_AUTO' },
+      responseFormat: { type: 'RESPONSE_FORMAT_TYPE_JSON_SCHEMA', jsonSchemaName: 'x', jsonSchema: '{}' },
+      metadata: { team: 'a' },
+    };
+    const response: CompleteResponse = await client.complete(request, { timeoutMs: 1000 });
+    const text: string = response.message?.content ?? '';
+    const usage: Usage | null = response.usage;
+    void text;
+    void usage;
+
+    const controller = new AbortController();
+    const stream = client.streamComplete(request, { signal: controller.signal, deadline: Date.now() + 5000 });
+    for await (const chunk of stream) {
+      const c: CompleteChunk = chunk;
+      const delta: string = c.contentDelta;
+      void delta;
+      if (c.finishReason !== 'FINISH_REASON_UNSPECIFIED') break;
+    }
+    stream.cancel();
+  } catch (err) {
+    if (err instanceof SidecarError && err.code === status.RESOURCE_EXHAUSTED) {
+      const wait: number = err.retryDelayMs ?? 1000;
+      const reason: string | undefined = err.reason;
+      const fields: string[] = err.fieldViolations.map((v) => v.field);
+      void wait;
+      void reason;
+      void fields;
+    }
+  } finally {
+    client.close();
+  }
+}
+
+// @ts-expect-error keyRef is required
+const missingKeyRef: CompleteRequest = { model: 'm', messages: [] };
+// @ts-expect-error not a role
+const badRole: CompleteRequest = { keyRef: 'k', model: 'm', messages: [{ role: 'ROLE_BOSS' }] };
+// @ts-expect-error a tool choice is a mode or a function name, not both
+const bothChoices: CompleteRequest = { keyRef: 'k', model: 'm', messages: [], toolChoice: { mode: 'TOOL_CHOICE_MODE_AUTO', functionName: 'f' } };
+void missingKeyRef;
+void badRole;
+void bothChoices;
+void main;
