@@ -1,0 +1,127 @@
+package sidecar
+
+import (
+	"errors"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// ErrorDomain is the google.rpc.ErrorInfo domain of every error the daemon itself reports.
+const ErrorDomain = "sidecar"
+
+// Stable ErrorInfo reasons the daemon reports (see DESIGN.md, "Errors").
+const (
+	ReasonInvalidRequest       = "INVALID_REQUEST"        // INVALID_ARGUMENT: fix the request (FieldViolations says what)
+	ReasonKeyRefNotFound       = "KEY_REF_NOT_FOUND"      // NOT_FOUND: no such key_ref configured
+	ReasonKeyRefForbidden      = "KEY_REF_FORBIDDEN"      // PERMISSION_DENIED: this process may not use the key_ref
+	ReasonKeyUnavailable       = "KEY_UNAVAILABLE"        // FAILED_PRECONDITION: the daemon cannot read the secret
+	ReasonUpstreamAuth         = "UPSTREAM_AUTH"          // UNAUTHENTICATED: the provider refused the key
+	ReasonUpstreamRejected     = "UPSTREAM_REJECTED"      // INVALID_ARGUMENT / NOT_FOUND: the provider refused the request
+	ReasonUpstreamRateLimited  = "UPSTREAM_RATE_LIMITED"  // RESOURCE_EXHAUSTED + RetryInfo
+	ReasonLocalLimit           = "LOCAL_LIMIT"            // RESOURCE_EXHAUSTED + RetryInfo
+	ReasonUpstreamUnavailable  = "UPSTREAM_UNAVAILABLE"   // UNAVAILABLE + RetryInfo
+	ReasonCircuitOpen          = "CIRCUIT_OPEN"           // UNAVAILABLE + RetryInfo
+	ReasonUpstreamStreamBroken = "UPSTREAM_STREAM_BROKEN" // UNAVAILABLE / ABORTED: the stream broke mid-answer
+)
+
+// Status returns the gRPC status carried by err, also when err wraps it (fmt.Errorf("%w")).
+// ok is false when err carries no status (nil, or not a gRPC error).
+func Status(err error) (s *status.Status, ok bool) {
+	var se interface{ GRPCStatus() *status.Status }
+	if err == nil || !errors.As(err, &se) {
+		return nil, false
+	}
+	s = se.GRPCStatus()
+	return s, s != nil
+}
+
+// StatusCode returns the gRPC code of err: codes.OK for nil, codes.Unknown for an error that
+// is not a gRPC status.
+func StatusCode(err error) codes.Code {
+	if err == nil {
+		return codes.OK
+	}
+	if s, ok := Status(err); ok {
+		return s.Code()
+	}
+	return codes.Unknown
+}
+
+func details(err error) []interface{} {
+	s, ok := Status(err)
+	if !ok {
+		return nil
+	}
+	return s.Details()
+}
+
+// ErrorInfo returns the google.rpc.ErrorInfo detail of err, or nil.
+func ErrorInfo(err error) *errdetails.ErrorInfo {
+	for _, d := range details(err) {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info
+		}
+	}
+	return nil
+}
+
+// ErrorReason returns the google.rpc.ErrorInfo reason of err (e.g. "KEY_REF_NOT_FOUND"), or ""
+// when err carries none (errors made by gRPC itself, such as DEADLINE_EXCEEDED, have none).
+func ErrorReason(err error) string {
+	return ErrorInfo(err).GetReason()
+}
+
+// RetryDelay returns how long the daemon asks to wait before retrying (google.rpc.RetryInfo);
+// ok is false when err carries no RetryInfo, in which case the daemon does not suggest that a
+// retry helps.
+func RetryDelay(err error) (delay time.Duration, ok bool) {
+	for _, d := range details(err) {
+		if ri, isRI := d.(*errdetails.RetryInfo); isRI && ri.GetRetryDelay() != nil {
+			rd := ri.GetRetryDelay()
+			if rd.CheckValid() != nil {
+				continue
+			}
+			delay = rd.AsDuration()
+			if delay < 0 {
+				delay = 0
+			}
+			return delay, true
+		}
+	}
+	return 0, false
+}
+
+// FieldViolations returns the google.rpc.BadRequest field violations of err (fields named as
+// in the protobuf message, e.g. "messages[0].role"), or nil.
+func FieldViolations(err error) []*errdetails.BadRequest_FieldViolation {
+	var out []*errdetails.BadRequest_FieldViolation
+	for _, d := range details(err) {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			out = append(out, br.GetFieldViolations()...)
+		}
+	}
+	return out
+}
+
+var codeNames = map[codes.Code]string{
+	codes.OK: "OK", codes.Canceled: "CANCELLED", codes.Unknown: "UNKNOWN",
+	codes.InvalidArgument: "INVALID_ARGUMENT", codes.DeadlineExceeded: "DEADLINE_EXCEEDED",
+	codes.NotFound: "NOT_FOUND", codes.AlreadyExists: "ALREADY_EXISTS",
+	codes.PermissionDenied: "PERMISSION_DENIED", codes.ResourceExhausted: "RESOURCE_EXHAUSTED",
+	codes.FailedPrecondition: "FAILED_PRECONDITION", codes.Aborted: "ABORTED",
+	codes.OutOfRange: "OUT_OF_RANGE", codes.Unimplemented: "UNIMPLEMENTED",
+	codes.Internal: "INTERNAL", codes.Unavailable: "UNAVAILABLE", codes.DataLoss: "DATA_LOSS",
+	codes.Unauthenticated: "UNAUTHENTICATED",
+}
+
+// CodeName returns the canonical gRPC name of c ("NOT_FOUND", "CANCELLED", ...), as other
+// languages and the docs spell it; codes.Code.String gives Go's spelling ("NotFound").
+func CodeName(c codes.Code) string {
+	if n, ok := codeNames[c]; ok {
+		return n
+	}
+	return c.String()
+}
