@@ -1,0 +1,26 @@
+namespace Sidecar.Configuration;
+
+/// <summary>One configured key reference, <c>Sidecar:Keys:&lt;key_ref&gt;</c>.</summary>
+public sealed class KeyRefOptions
+{
+    /// <summary>Where the secret is: <c>env:NAME</c> or <c>file:/path</c>. A literal key works for development
+    /// only and logs a warning at start. Not needed by the <c>echo</c> provider.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>The upstream base address (OpenAI-compatible, ending in <c>/v1</c> as a rule).
+    /// Default <see cref="SidecarOptions.DefaultEndpoint"/>.</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary><c>openai</c> (default: any OpenAI-compatible upstream) or <c>echo</c> (answers locally).</summary>
+    public string Provider { get; set; } = Providers.OpenAI;
+
+    /// <summary>Models callers may ask for with this key reference; empty allows any.</summary>
+    public List<string> Models { get; set; } = [];
+}
+
+/// <summary>The provider names a key reference can have.</summary>
+public static class Providers
+{
+    public const string OpenAI = "openai";
+    public const string Echo = "echo";
+}

@@ -1,0 +1,44 @@
+namespace Sidecar.Configuration;
+
+/// <summary>The <c>Sidecar</c> configuration section. Validated at start by <see cref="SidecarOptionsValidator"/>.</summary>
+public sealed class SidecarOptions
+{
+    public const string SectionName = "Sidecar";
+
+    /// <summary>Path of the Unix socket that serves Completions. Default <c>/var/run/sidecar/sidecar.sock</c>;
+    /// the <c>SIDECAR_SOCKET</c> environment variable sets it too.</summary>
+    public string Socket { get; set; } = "/var/run/sidecar/sidecar.sock";
+
+    /// <summary>File mode of the socket, octal. Default <c>0660</c> (owner and group may connect).</summary>
+    public string SocketMode { get; set; } = "0660";
+
+    /// <summary>TCP port for <c>grpc.health.v1</c> over cleartext HTTP/2. Default 8081; 0 turns it off.</summary>
+    public int HealthPort { get; set; } = 8081;
+
+    /// <summary>TCP port for HTTP/1.1 <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>. Default 8082; 0 turns it off.</summary>
+    public int HttpPort { get; set; } = 8082;
+
+    /// <summary>Address the two TCP ports bind to. Default <c>0.0.0.0</c> (kubelet probes the pod IP).</summary>
+    public string HealthAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Configured key references by name.</summary>
+    public Dictionary<string, KeyRefOptions> Keys { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A folder whose files are key references (file name = key_ref, content = key). Default none.</summary>
+    public string? KeysDirectory { get; set; }
+
+    /// <summary>Upstream for key references that name none. Default <c>https://api.openai.com/v1</c>.</summary>
+    public string DefaultEndpoint { get; set; } = "https://api.openai.com/v1";
+
+    /// <summary>How often key files and variables are re-read, so rotations are seen. Default 10 s.</summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long in-flight calls may finish after SIGTERM. Default 25 s (fits Kubernetes' 30 s).</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(25);
+
+    public ClientCacheOptions ClientCache { get; set; } = new();
+
+    public LimitsOptions Limits { get; set; } = new();
+
+    public UpstreamOptions Upstream { get; set; } = new();
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Sidecar.Diagnostics;
+
+/// <summary>
+/// Every instrument of the <c>Sidecar</c> meter. Labels stay low-cardinality: values that callers
+/// choose (model, key_ref) pass through a <see cref="BoundedLabel"/> so a caller cannot grow the series.
+/// </summary>
+internal sealed class SidecarMetrics : IDisposable
+{
+    public const string MeterName = "Sidecar";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _cacheHits;
+    private readonly Counter<long> _cacheMisses;
+    private readonly Counter<long> _cacheCreations;
+    private readonly Counter<long> _cacheEvictions;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _timeToFirstToken;
+    private readonly Histogram<double> _overhead;
+    private readonly Counter<long> _tokens;
+    private readonly Counter<long> _upstreamAttempts;
+    private readonly Counter<long> _upstreamRetries;
+    private readonly UpDownCounter<long> _inFlightStreams;
+    private readonly BoundedLabel _models = new(limit: 100);
+    private readonly BoundedLabel _keyRefs = new(limit: 100);
+
+    public SidecarMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _cacheHits = _meter.CreateCounter<long>("sidecar.client_cache.hits", description: "Requests served by a cached upstream client.");
+        _cacheMisses = _meter.CreateCounter<long>("sidecar.client_cache.misses", description: "Requests that found no cached client.");
+        _cacheCreations = _meter.CreateCounter<long>("sidecar.client_cache.creations", description: "Upstream clients built.");
+        _cacheEvictions = _meter.CreateCounter<long>("sidecar.client_cache.evictions", description: "Clients that left the cache, by reason.");
+        _requests = _meter.CreateCounter<long>("sidecar.requests", description: "Finished calls by rpc, model and gRPC status code.");
+        _duration = _meter.CreateHistogram<double>("sidecar.request.duration", unit: "s", description: "Call duration as the daemon saw it.");
+        _timeToFirstToken = _meter.CreateHistogram<double>("sidecar.stream.time_to_first_token", unit: "s", description: "Time from the call's start to its first streamed chunk.");
+        _overhead = _meter.CreateHistogram<double>("sidecar.request.overhead", unit: "s", description: "Time the daemon added: call duration minus time spent waiting on the upstream.");
+        _tokens = _meter.CreateCounter<long>("sidecar.tokens", unit: "{token}", description: "Tokens reported by the upstream, by kind, key_ref and model.");
+        _upstreamAttempts = _meter.CreateCounter<long>("sidecar.upstream.attempts", description: "HTTP attempts made to upstreams.");
+        _upstreamRetries = _meter.CreateCounter<long>("sidecar.upstream.retries", description: "Attempts that were retries of a failed one.");
+        _inFlightStreams = _meter.CreateUpDownCounter<long>("sidecar.streams.in_flight", description: "Streams being relayed now.");
+    }
+
+    public Meter Meter => _meter;
+
+    public void CacheHit() => _cacheHits.Add(1);
+
+    public void CacheMiss() => _cacheMisses.Add(1);
+
+    public void CacheCreated() => _cacheCreations.Add(1);
+
+    public void CacheEvicted(EvictionReason reason) =>
+        _cacheEvictions.Add(1, new KeyValuePair<string, object?>("reason", ReasonName(reason)));
+
+    public void ObserveCacheEntries(Func<int> entries) =>
+        _meter.CreateObservableGauge("sidecar.client_cache.entries", () => entries(), description: "Upstream clients cached now.");
+
+    public void StreamStarted() => _inFlightStreams.Add(1);
+
+    public void StreamEnded() => _inFlightStreams.Add(-1);
+
+    public void UpstreamAttempt(bool retry)
+    {
+        _upstreamAttempts.Add(1);
+        if (retry)
+        {
+            _upstreamRetries.Add(1);
+        }
+    }
+
+    public void RequestFinished(string rpc, string model, string code, double seconds, double? upstreamSeconds)
+    {
+        var tags = new TagList
+        {
+            { "rpc", rpc },
+            { "model", _models.Of(model) },
+            { "code", code },
+        };
+        _requests.Add(1, tags);
+        _duration.Record(seconds, new KeyValuePair<string, object?>("rpc", rpc), new KeyValuePair<string, object?>("code", code));
+        if (upstreamSeconds is { } upstream)
+        {
+            _overhead.Record(Math.Max(0, seconds - upstream), new KeyValuePair<string, object?>("rpc", rpc));
+        }
+    }
+
+    public void FirstToken(double seconds) => _timeToFirstToken.Record(seconds);
+
+    public void Tokens(string keyRef, string model, V1.Usage? usage)
+    {
+        if (usage is null)
+        {
+            return;
+        }
+
+        var key = _keyRefs.Of(keyRef);
+        var m = _models.Of(model);
+        Add("prompt", usage.PromptTokens);
+        Add("completion", usage.CompletionTokens);
+        Add("cached", usage.CachedPromptTokens);
+        Add("reasoning", usage.ReasoningTokens);
+
+        void Add(string kind, int count)
+        {
+            if (count > 0)
+            {
+                _tokens.Add(count, new TagList { { "kind", kind }, { "key_ref", key }, { "model", m } });
+            }
+        }
+    }
+
+    private static string ReasonName(EvictionReason reason) => reason switch
+    {
+        EvictionReason.Removed => "removed",
+        EvictionReason.Replaced => "replaced",
+        EvictionReason.Expired => "expired",
+        EvictionReason.TokenExpired => "token_expired",
+        EvictionReason.Capacity => "capacity",
+        _ => "other",
+    };
+
+    public void Dispose() => _meter.Dispose();
+}

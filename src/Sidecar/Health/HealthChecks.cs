@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Sidecar.Configuration;
+
+namespace Sidecar.Health;
+
+/// <summary>The names probes and agents ask for, and the tags that decide them.</summary>
+internal static class HealthNames
+{
+    public const string LiveTag = "live";
+    public const string ReadyTag = "ready";
+
+    /// <summary>gRPC health service names that mean "the process answers".</summary>
+    public static readonly string[] LiveServices = ["", "liveness"];
+
+    /// <summary>gRPC health service names that mean "ready to take calls".</summary>
+    public static readonly string[] ReadyServices = ["readiness", "sidecar.v1.Completions"];
+}
+
+/// <summary>Liveness: the process answers. Never depends on an upstream, so an outage never restarts pods.</summary>
+internal sealed class LivenessCheck : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(HealthCheckResult.Healthy("process answers"));
+}
+
+/// <summary>Readiness: listeners bound, not stopping, and the keys directory (when configured) readable.</summary>
+internal sealed class ReadinessCheck(ReadinessState state, IOptionsMonitor<SidecarOptions> options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (state.IsStopping)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("shutting down"));
+        }
+
+        if (!state.IsStarted)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("starting"));
+        }
+
+        if (options.CurrentValue.KeysDirectory is { Length: > 0 } directory && !IsReadable(directory))
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("keys directory unreadable"));
+        }
+
+        return Task.FromResult(HealthCheckResult.Healthy("ready"));
+    }
+
+    private static bool IsReadable(string directory)
+    {
+        try
+        {
+            using var entries = Directory.EnumerateFileSystemEntries(directory).GetEnumerator();
+            entries.MoveNext();
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,246 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Sidecar.Api;
+using Sidecar.Clients;
+using Sidecar.Configuration;
+using Sidecar.Diagnostics;
+using Sidecar.Health;
+using Sidecar.Keys;
+using Sidecar.Upstream;
+
+namespace Sidecar.Hosting;
+
+/// <summary>Builds the daemon: configuration, services, listeners and the request pipeline.</summary>
+internal static class SidecarApp
+{
+    public const string SocketEnvironmentVariable = "SIDECAR_SOCKET";
+
+    public static WebApplication Create(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        AddConfigurationSources(builder.Configuration);
+        var section = builder.Configuration.GetSection(SidecarOptions.SectionName);
+        var options = section.Get<SidecarOptions>() ?? new SidecarOptions();
+        var validation = new SidecarOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            throw new InvalidConfigurationException(validation.Failures);
+        }
+
+        // One JSON object per line by default (log shippers parse it); "simple" for people at a terminal.
+        var formatter = builder.Configuration["Logging:Console:FormatterName"] ?? "json";
+        builder.Logging.AddConsole(o => o.FormatterName = formatter);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownGrace + TimeSpan.FromSeconds(10));
+        builder.Services.AddOptions<SidecarOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>();
+
+        AddSidecarServices(builder.Services, options);
+        ConfigureListeners(builder.WebHost, options);
+
+        if (SocketFile.Prepare(options.Socket))
+        {
+            // Logged once the logger exists; the flag travels in the options.
+            builder.Services.AddSingleton(new StartupNotes(StaleSocketRemoved: true));
+        }
+
+        var app = builder.Build();
+        ConfigurePipeline(app);
+        ReportStart(app, options);
+        return app;
+    }
+
+    internal static void AddSidecarServices(IServiceCollection services, SidecarOptions options)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new StartupNotes(StaleSocketRemoved: false));
+        services.AddMetrics();
+        services.AddSingleton<SidecarMetrics>();
+        services.AddSingleton<KeyResolver>();
+        services.AddSingleton<UpstreamHttpPool>();
+        services.TryAddSingleton<IOpenAIClientFactory, OpenAIClientFactory>();
+        services.AddSingleton<ClientCache>();
+        services.AddSingleton<OpenAIChatProvider>();
+        services.AddSingleton<EchoChatProvider>();
+        services.AddSingleton<ChatProviders>();
+        services.AddSingleton<RequestValidator>();
+        services.AddSingleton<CallTracker>();
+        services.AddSingleton<ReadinessState>();
+        services.AddHostedService<ShutdownCoordinator>();
+
+        services.AddGrpc(o =>
+        {
+            // Twice our own limit: requests between the two get a precise INVALID_ARGUMENT from the
+            // validator; larger ones are refused by gRPC before they are read (RESOURCE_EXHAUSTED).
+            o.MaxReceiveMessageSize = options.Limits.MaxRequestBytes * 2;
+            o.EnableDetailedErrors = false;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks(o =>
+            {
+                foreach (var name in HealthNames.LiveServices)
+                {
+                    o.Services.Map(name, r => r.Tags.Contains(HealthNames.LiveTag));
+                }
+
+                foreach (var name in HealthNames.ReadyServices)
+                {
+                    o.Services.Map(name, r => r.Tags.Contains(HealthNames.ReadyTag));
+                }
+            })
+            .AddCheck<LivenessCheck>("process", tags: [HealthNames.LiveTag])
+            .AddCheck<ReadinessCheck>("ready", tags: [HealthNames.ReadyTag]);
+        services.Configure<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckPublisherOptions>(o =>
+        {
+            // Watch subscribers hear about readiness changes (such as shutdown) within a second.
+            o.Delay = TimeSpan.Zero;
+            o.Period = TimeSpan.FromSeconds(1);
+        });
+    }
+
+    private static void AddConfigurationSources(ConfigurationManager configuration)
+    {
+        // Order, weakest first: appsettings.json, --config FILE, SIDECAR_SOCKET, Sidecar__* variables,
+        // command-line arguments. The builder already holds the first and the last two.
+        var at = configuration.Sources.ToList().FindIndex(s => s is EnvironmentVariablesConfigurationSource);
+        if (at < 0)
+        {
+            at = configuration.Sources.Count;
+        }
+
+        var extra = new List<IConfigurationSource>();
+        if (configuration["config"] is { Length: > 0 } file)
+        {
+            var path = Path.GetFullPath(file);
+            if (!File.Exists(path))
+            {
+                throw new InvalidConfigurationException([$"--config {file}: no such file."]);
+            }
+
+            extra.Add(new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+            {
+                Path = Path.GetFileName(path),
+                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(path)!),
+                Optional = false,
+                ReloadOnChange = true,
+            });
+        }
+
+        if (Environment.GetEnvironmentVariable(SocketEnvironmentVariable) is { Length: > 0 } socket)
+        {
+            extra.Add(new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+            {
+                InitialData = [new($"{SidecarOptions.SectionName}:Socket", socket)],
+            });
+        }
+
+        for (var i = 0; i < extra.Count; i++)
+        {
+            configuration.Sources.Insert(at + i, extra[i]);
+        }
+    }
+
+    private static void ConfigureListeners(ConfigureWebHostBuilder webHost, SidecarOptions options)
+    {
+        webHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.ListenUnixSocket(options.Socket, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(next => connection =>
+                {
+                    Listeners.Tag(connection, ListenerKind.Socket);
+                    return next(connection);
+                });
+            });
+
+            var address = System.Net.IPAddress.Parse(options.HealthAddress);
+            if (options.HealthPort != 0)
+            {
+                kestrel.Listen(address, options.HealthPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    listen.Use(next => connection =>
+                    {
+                        Listeners.Tag(connection, ListenerKind.Health);
+                        return next(connection);
+                    });
+                });
+            }
+
+            if (options.HttpPort != 0)
+            {
+                kestrel.Listen(address, options.HttpPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    listen.Use(next => connection =>
+                    {
+                        Listeners.Tag(connection, ListenerKind.Http);
+                        return next(connection);
+                    });
+                });
+            }
+        });
+    }
+
+    private static void ConfigurePipeline(WebApplication app)
+    {
+        app.Use(static (context, next) =>
+        {
+            if (!Listeners.Allows(Listeners.Of(context), context.Request.Path))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+
+        app.MapGrpcService<CompletionsService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthNames.LiveTag) });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthNames.ReadyTag) });
+    }
+
+    private static void ReportStart(WebApplication app, SidecarOptions options)
+    {
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sidecar");
+            SidecarOptionsValidator.TryParseMode(options.SocketMode, out var mode);
+            SocketFile.SetMode(options.Socket, mode);
+            if (app.Services.GetRequiredService<StartupNotes>().StaleSocketRemoved)
+            {
+                Log.StaleSocketRemoved(logger, options.Socket);
+            }
+
+            foreach (var (name, key) in options.Keys)
+            {
+                var spec = key.ApiKey ?? string.Empty;
+                if (spec.Length > 0 && !spec.StartsWith("env:", StringComparison.Ordinal) && !spec.StartsWith("file:", StringComparison.Ordinal))
+                {
+                    Log.LiteralKey(logger, name);
+                }
+            }
+
+            Log.Listening(logger, options.Socket, options.SocketMode, options.HealthPort, options.HttpPort, options.Keys.Count, options.KeysDirectory ?? "(none)");
+        });
+    }
+}
+
+/// <summary>Facts from before the logger existed, logged once the daemon has started.</summary>
+internal sealed record StartupNotes(bool StaleSocketRemoved);
+
+/// <summary>The configuration is invalid; every problem is listed.</summary>
+internal sealed class InvalidConfigurationException(IEnumerable<string> failures)
+    : Exception("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, failures.Select(f => "  - " + f)));

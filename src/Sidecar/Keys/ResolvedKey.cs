@@ -1,0 +1,40 @@
+namespace Sidecar.Keys;
+
+/// <summary>
+/// A key reference resolved to what the daemon calls the upstream with. A class and not a record on
+/// purpose: a record's generated <c>ToString</c> would print the secret into any log that formats it.
+/// </summary>
+internal sealed class ResolvedKey
+{
+    public ResolvedKey(string keyRef, string provider, Uri endpoint, string secret, string fingerprint, IReadOnlySet<string>? models)
+    {
+        KeyRef = keyRef;
+        Provider = provider;
+        Endpoint = endpoint;
+        Secret = secret;
+        Fingerprint = fingerprint;
+        Models = models;
+        CacheKey = string.Concat(keyRef, "|", fingerprint, "|", endpoint.AbsoluteUri);
+    }
+
+    /// <summary>The canonical name (as configured, or the file name in the keys directory).</summary>
+    public string KeyRef { get; }
+
+    public string Provider { get; }
+
+    public Uri Endpoint { get; }
+
+    /// <summary>The key itself. Never logged, returned or put in a metric.</summary>
+    public string Secret { get; }
+
+    /// <summary>A keyed hash of the secret that changes when the secret rotates; reveals nothing about it.</summary>
+    public string Fingerprint { get; }
+
+    /// <summary>Models callers may ask for; null allows any.</summary>
+    public IReadOnlySet<string>? Models { get; }
+
+    /// <summary>(key_ref, fingerprint, endpoint): one upstream client exists per distinct value.</summary>
+    public string CacheKey { get; }
+
+    public override string ToString() => $"{KeyRef} ({Provider}, {Endpoint.Authority}, fp {Fingerprint})";
+}

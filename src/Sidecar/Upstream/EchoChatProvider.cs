@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Sidecar.Keys;
+using Sidecar.V1;
+
+namespace Sidecar.Upstream;
+
+/// <summary>
+/// Answers locally, for demos and smoke tests: the last message's content comes back (word by word
+/// when streamed), and usage counts words. With tools and a tool choice of <c>required</c> or a named
+/// function, it calls that tool with <c>{"text": last message}</c> instead.
+/// </summary>
+internal sealed class EchoChatProvider : IChatProvider
+{
+    private static long s_sequence;
+
+    public Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var answer = Answer(request);
+        var message = new Message { Role = Role.Assistant, Content = answer.Text };
+        if (answer.ToolCall is { } call)
+        {
+            message.ToolCalls.Add(call);
+        }
+
+        return Task.FromResult(new CompleteResponse
+        {
+            Id = NextId(),
+            Model = request.Model,
+            Message = message,
+            FinishReason = answer.Finish,
+            Usage = answer.Usage,
+        });
+    }
+
+    public async IAsyncEnumerable<CompleteChunk> StreamAsync(
+        CompleteRequest request,
+        ResolvedKey key,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var answer = Answer(request);
+        var id = NextId();
+        foreach (var word in Words(answer.Text))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new CompleteChunk { Id = id, Model = request.Model, ContentDelta = word };
+
+            // Let the transport flush each word as its own frame, as a real upstream would.
+            await Task.Yield();
+        }
+
+        if (answer.ToolCall is { } call)
+        {
+            var delta = new ToolCallDelta { Index = 0, Id = call.Id, Name = call.Name, ArgumentsDelta = call.ArgumentsJson };
+            yield return new CompleteChunk { Id = id, Model = request.Model, ToolCallDeltas = { delta } };
+        }
+
+        yield return new CompleteChunk { Id = id, Model = request.Model, FinishReason = answer.Finish, Usage = answer.Usage };
+    }
+
+    private static EchoAnswer Answer(CompleteRequest request)
+    {
+        var last = request.Messages[^1];
+        var promptWords = request.Messages.Sum(m => CountWords(m.Content));
+        var tool = ChosenTool(request);
+        if (tool is not null && last.Role != Role.Tool)
+        {
+            var arguments = JsonSerializer.Serialize(new Dictionary<string, string> { ["text"] = last.Content });
+            var call = new ToolCall { Id = "call_echo_0", Name = tool, ArgumentsJson = arguments };
+            return new EchoAnswer(string.Empty, call, FinishReason.ToolCalls, Usage(promptWords, 1));
+        }
+
+        return new EchoAnswer(last.Content, null, FinishReason.Stop, Usage(promptWords, CountWords(last.Content)));
+    }
+
+    private static string? ChosenTool(CompleteRequest request)
+    {
+        if (request.Tools.Count == 0 || request.ToolChoice is null)
+        {
+            return null;
+        }
+
+        return request.ToolChoice.ChoiceCase switch
+        {
+            ToolChoice.ChoiceOneofCase.FunctionName => request.ToolChoice.FunctionName,
+            ToolChoice.ChoiceOneofCase.Mode when request.ToolChoice.Mode == ToolChoiceMode.Required => request.Tools[0].Name,
+            _ => null,
+        };
+    }
+
+    /// <summary>Splits text into pieces that concatenate back to it exactly: each word with the space before it.</summary>
+    internal static IEnumerable<string> Words(string text)
+    {
+        var start = 0;
+        var i = 0;
+        while (i < text.Length)
+        {
+            while (i < text.Length && char.IsWhiteSpace(text[i]))
+            {
+                i++;
+            }
+
+            while (i < text.Length && !char.IsWhiteSpace(text[i]))
+            {
+                i++;
+            }
+
+            // Trailing white space belongs to the last word.
+            if (text.AsSpan(i).IsWhiteSpace())
+            {
+                i = text.Length;
+            }
+
+            yield return text[start..i];
+            start = i;
+        }
+    }
+
+    private static int CountWords(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+
+    private static V1.Usage Usage(int prompt, int completion) =>
+        new() { PromptTokens = prompt, CompletionTokens = completion, TotalTokens = prompt + completion };
+
+    private static string NextId() => $"echo-{Interlocked.Increment(ref s_sequence)}";
+
+    private sealed record EchoAnswer(string Text, ToolCall? ToolCall, FinishReason Finish, V1.Usage Usage);
+}
