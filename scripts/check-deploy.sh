@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Validates the deployment artefacts: deploy/kubernetes/*.yaml (Kubernetes schema, unknown
+# fields, what the example promises), the configuration names they use against the daemon's
+# options classes (src/Sidecar/Configuration), the Dockerfile (same publish command as
+# scripts/publish.sh, entrypoint, socket, ports, user; dockerfilelint) and .dockerignore.
+# Then it breaks copies of those files in known ways and expects each break to be caught.
+#
+#   scripts/check-deploy.sh [-q]        -q: print failures and the summary only
+#
+# Needs node and npm (packages from deploy/check/package-lock.json, installed on first run).
+# Last line: `deploy: N passed, M failed`; exit code 1 on any failure.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+check_dir=deploy/check
+
+command -v node >/dev/null || { echo "check-deploy: node is not installed (apt-get install -y nodejs npm)" >&2; exit 1; }
+command -v npm >/dev/null || { echo "check-deploy: npm is not installed (apt-get install -y npm)" >&2; exit 1; }
+
+# Install once per lock file: the stamp is the lock file the last install used.
+stamp="$check_dir/node_modules/.installed-from-package-lock.json"
+if ! cmp -s "$check_dir/package-lock.json" "$stamp" 2>/dev/null; then
+  echo "check-deploy: npm ci in $check_dir"
+  (cd "$check_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$check_dir/package-lock.json" "$stamp"
+fi
+
+exec node "$check_dir/validate.mjs" "$@"
