@@ -1,0 +1,59 @@
+"""Python client of the Sidecar daemon (LLM calls over gRPC on a Unix socket).
+
+    import sidecar_client as sc
+    from sidecar_client import completions_pb2 as pb
+
+    with sc.connect() as client:  # $SIDECAR_SOCKET, else /var/run/sidecar/sidecar.sock
+        resp = client.complete(pb.CompleteRequest(
+            key_ref="team-a", model="gpt-4o-mini",
+            messages=[pb.Message(role=pb.ROLE_USER, content="hi")]))
+        print(resp.message.content)
+
+Generated code: ``completions_pb2`` (messages, enums) and ``completions_pb2_grpc``
+(``CompletionsStub``), re-exported here from ``sidecar_client._gen``.
+"""
+
+from sidecar_client._protos import completions_pb2, completions_pb2_grpc
+from sidecar_client.client import (
+    DEFAULT_SOCKET_PATH,
+    HEALTH_SERVICE,
+    SOCKET_ENV,
+    Client,
+    NotReadyError,
+    connect,
+    resolve_socket_path,
+    wait_until_serving,
+)
+from sidecar_client.errors import (
+    ERROR_DOMAIN,
+    code_name,
+    describe,
+    error_info,
+    error_reason,
+    field_violations,
+    retry_delay,
+    rich_status,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_SOCKET_PATH",
+    "ERROR_DOMAIN",
+    "HEALTH_SERVICE",
+    "SOCKET_ENV",
+    "Client",
+    "NotReadyError",
+    "code_name",
+    "completions_pb2",
+    "completions_pb2_grpc",
+    "connect",
+    "describe",
+    "error_info",
+    "error_reason",
+    "field_violations",
+    "resolve_socket_path",
+    "retry_delay",
+    "rich_status",
+    "wait_until_serving",
+]

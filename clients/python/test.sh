@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Tests the Python client with Debian's Python packages (/usr/bin/python3).
+#
+#   clients/python/test.sh              unit tests (conformance cases skip without a daemon)
+#   tests/conformance/with-daemon.sh clients/python/test.sh
+#                                       the same plus every case of tests/conformance/cases.json
+#                                       against a live daemon ($SIDECAR_SOCKET)
+#
+# Extra arguments go to pytest (e.g. -k conformance -v).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$HERE"
+
+# /usr/bin/python3, not the first python3 on PATH: only Debian's interpreter sees python3-grpcio.
+PY=/usr/bin/python3
+DEBS=(python3 python3-grpcio python3-protobuf python3-pytest)
+missing=()
+for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  echo "clients/python/test.sh: installing Debian packages: ${missing[*]}" >&2
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+export PYTHONDONTWRITEBYTECODE=1
+exec "$PY" -m pytest -q -p no:cacheprovider "$@"
