@@ -5,7 +5,11 @@
 # scripts/publish.sh, entrypoint, socket, ports, user; dockerfilelint) and .dockerignore.
 # Then it breaks copies of those files in known ways and expects each break to be caught.
 #
-#   scripts/check-deploy.sh [-q]        -q: print failures and the summary only
+#   scripts/check-deploy.sh [-q] [--smoke [PUBLISH_DIR]]
+#     -q       print failures and the summary only
+#     --smoke  also run the daemon published in PUBLISH_DIR (default artifacts/publish, made by
+#              scripts/publish.sh) the way the example pod runs it: env, args and mounts from
+#              the manifests, ports on 127.0.0.1; probes, /metrics, one echo call, SIGTERM.
 #
 # Needs node and npm (packages from deploy/check/package-lock.json, installed on first run).
 # Last line: `deploy: N passed, M failed`; exit code 1 on any failure.
@@ -25,4 +29,14 @@ if ! cmp -s "$check_dir/package-lock.json" "$stamp" 2>/dev/null; then
   cp "$check_dir/package-lock.json" "$stamp"
 fi
 
-exec node "$check_dir/validate.mjs" "$@"
+args=()
+while (($#)); do
+  case "$1" in
+    --smoke)
+      if [[ $# -gt 1 && "$2" != -* ]]; then args+=(--smoke "$2"); shift; else args+=(--smoke artifacts/publish); fi ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+
+exec node "$check_dir/validate.mjs" "${args[@]}"

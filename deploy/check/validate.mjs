@@ -6,6 +6,8 @@
 //     --root DIR      check the files under DIR instead of this repository
 //     --no-self-test  skip step 5
 //     --no-lint       skip dockerfilelint
+//     --smoke DIR     also start the daemon published in DIR (scripts/publish.sh DIR) as the
+//                     example pod would, probe it and stop it (smoke.mjs)
 //
 // 1. Every YAML document parses (YAML 1.1, as Kubernetes reads it; duplicate keys fail), is
 //    valid against the kubernetes-models JSON schema, and has no field the API does not know
@@ -21,6 +23,8 @@
 //    dockerfilelint when it is installed.
 // 5. Self-test: each of a list of known mistakes, applied to a copy of the files, must make
 //    this script fail with the expected message (a check that cannot fail checks nothing).
+// 6. (--smoke DIR) The published daemon, started with the image's ENV and the manifest's env,
+//    args and mounts, answers the probes, /metrics and a call, and stops cleanly on SIGTERM.
 // Ends with one line: `deploy: N passed, M failed`; exits 1 on any failure.
 
 import { readFileSync, readdirSync, existsSync, statSync, mkdtempSync, mkdirSync, writeFileSync, copyFileSync, rmSync } from "node:fs";
@@ -29,6 +33,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn, spawnSync } from "node:child_process";
 import { parseAllDocuments } from "yaml";
+import { smoke } from "./smoke.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -38,6 +43,7 @@ const rel = (p) => path.relative(root, p) || ".";
 const quiet = argv.includes("-q");
 const selfTest = !argv.includes("--no-self-test");
 const runLint = !argv.includes("--no-lint");
+const smokeDir = argValue("--smoke");
 
 const SOCKET_DIR = "/var/run/sidecar";
 const SOCKET_PATH = `${SOCKET_DIR}/sidecar.sock`;
@@ -66,6 +72,17 @@ function equal(actual, expected, what) {
 function check(name, fn) {
   try {
     fn();
+    passed++;
+    if (!quiet) console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    const msg = e instanceof CheckError ? e.message : e.stack ?? String(e);
+    console.log(`FAIL ${name}\n     ${msg.replaceAll("\n", "\n     ")}`);
+  }
+}
+async function checkAsync(name, fn) {
+  try {
+    await fn();
     passed++;
     if (!quiet) console.log(`ok   ${name}`);
   } catch (e) {
@@ -980,6 +997,27 @@ if (selfTest) {
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. (--smoke) The published daemon, run as the pod would run it
+
+if (smokeDir) {
+  const imageEnv = Object.fromEntries(
+    (dockerfile?.stages.at(-1)?.instructions ?? []).filter((x) => x.instr === "ENV").flatMap((x) => envPairs(x.args)),
+  );
+  await smoke({
+    publishDir: path.resolve(smokeDir),
+    pod,
+    sidecar,
+    docs,
+    imageEnv,
+    shutdownGraceSeconds: parseTimeSpanSeconds(sidecarEnv.Sidecar__ShutdownGrace ?? "00:00:25"),
+    checkAsync,
+    expect,
+    equal,
+    note,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
