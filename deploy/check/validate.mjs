@@ -513,15 +513,34 @@ function parseOptions(sources) {
       const body = text.slice(m.index + m[0].length, matchBrace(text, m.index + m[0].length - 1));
       enums.set(m[1], new Set(body.split(",").map((s) => s.replace(/=.*$/s, "").trim().toLowerCase()).filter(Boolean)));
     }
-    const decl = /\b(?:class|record|struct)\s+(\w+)\s*(?:<[^>{]*>)?\s*(\([^)]*\))?[^{;]*\{/g;
-    for (const m of text.matchAll(decl)) {
-      const open = m.index + m[0].length - 1;
-      const close = matchBrace(text, open);
-      // Depth-0 view of the body: nested blocks blanked so only this type's members remain.
+    for (const m of text.matchAll(/\b(?:class|record|struct)\s+(\w+)/g)) {
+      // After the name: optional <generics>, optional (positional parameters), then the body
+      // (or `;` for a record without one).
+      let i = m.index + m[0].length;
+      const skipSpace = () => { while (/\s/.test(text[i] ?? "")) i++; };
+      skipSpace();
+      if (text[i] === "<") i = text.indexOf(">", i) + 1;
+      skipSpace();
+      let params = null;
+      if (text[i] === "(") {
+        let depth = 0;
+        const start = i;
+        for (; i < text.length; i++) {
+          if (text[i] === "(") depth++;
+          else if (text[i] === ")" && --depth === 0) break;
+        }
+        params = { start: start + 1, end: i };
+        i++;
+      }
+      while (i < text.length && text[i] !== "{" && text[i] !== ";") i++;
+      const open = i;
+      const close = text[i] === "{" ? matchBrace(text, open) : open;
+      // Depth-0 view of the body: nested blocks blanked so only this type's members remain
+      // (accessor braces `{ get; set; }` and their words are kept).
       let body = "";
       let depth = 0;
-      for (let i = open + 1; i < close; i++) {
-        const ch = text[i];
+      for (let k = open + 1; k < close; k++) {
+        const ch = text[k];
         if (ch === "{") depth++;
         body += depth === 0 || (depth === 1 && (ch === "{" || /[\s\w;=]/.test(ch))) ? ch : " ";
         if (ch === "}") depth--;
@@ -529,10 +548,17 @@ function parseOptions(sources) {
       const props = types.get(m[1])?.props ?? new Map();
       const add = (name, type, init) => props.set(name.toLowerCase(), { name, type: normType(type), init: init?.trim() });
       // Positional record parameters are bindable properties too.
-      if (m[2]) {
-        for (const p of splitTop(m[2].slice(1, -1))) {
-          const pm = /^(?:\[[^\]]*\]\s*)*([\w.<>,\[\]?\s]+?)\s+(\w+)\s*(?:=\s*(.+))?$/s.exec(p);
-          if (pm) add(pm[2], pm[1], pm[3]);
+      if (params) {
+        let at = params.start;
+        for (const p of splitTop(text.slice(params.start, params.end))) {
+          const from = text.indexOf(p, at);
+          at = from + p.length;
+          const pm = /^((?:\[[^\]]*\]\s*)*)([\w.<>,\[\]?\s]+?)\s+(\w+)\s*(?:=\s*(.+))?$/s.exec(p);
+          if (!pm) continue;
+          const rawParam = raw.slice(from, from + p.length);
+          const keyName = /ConfigurationKeyName\s*\(\s*"([^"]+)"/.exec(rawParam.slice(0, pm[1].length))?.[1];
+          const init = pm[4] === undefined ? undefined : rawParam.slice(p.length - pm[4].length);
+          add(keyName ?? pm[3], pm[2], init);
         }
       }
       const propRe = /((?:\[[^\]]*\]\s*)*)public\s+((?:(?:required|virtual|override|new|static|sealed)\s+)*)([\w.]+(?:\s*<[^;{}()=]*>)?(?:\[\])?\??)\s+(\w+)\s*\{\s*(?:get|init|set)\b/g;
@@ -541,8 +567,9 @@ function parseOptions(sources) {
         // The original text (not blanked) for [ConfigurationKeyName("...")].
         const attrs = raw.slice(open + 1 + pm.index, open + 1 + pm.index + pm[1].length);
         const keyName = /ConfigurationKeyName\s*\(\s*"([^"]+)"/.exec(attrs)?.[1];
-        const afterAccessors = body.indexOf("}", pm.index + pm[0].length);
-        const init = /^\s*=\s*([^;]+);/.exec(text.slice(open + 1 + afterAccessors + 1, open + 1 + afterAccessors + 200))?.[1];
+        const accessorsEnd = matchBrace(text, open + 1 + pm.index + pm[0].lastIndexOf("{"));
+        // Offsets match: blankCs keeps every character's position, so defaults come from `raw`.
+        const init = /^\s*=\s*([^;]+);/.exec(raw.slice(accessorsEnd + 1, accessorsEnd + 300))?.[1];
         add(keyName ?? pm[4], pm[3], init);
       }
       for (const sm of raw.slice(open, close).matchAll(/\bSectionName\s*=\s*"([^"]*)"/g)) sections.set(sm[1].toLowerCase(), m[1]);
