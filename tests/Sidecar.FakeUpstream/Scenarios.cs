@@ -1,0 +1,268 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Sidecar.FakeUpstream;
+
+/// <summary>
+/// What the fake does, chosen by the model name (anything after <c>@</c> is ignored):
+/// <list type="bullet">
+/// <item>any other name: answers <c>fake: &lt;last message&gt;</c>, or <c>tool &lt;id&gt; said: &lt;content&gt;</c> after a tool result; usage counts words.</item>
+/// <item><c>fake-tools</c>: calls the first tool with <c>{"city":"Paris"}</c> (id <c>call_1</c>) unless the last message is a tool result.</item>
+/// <item><c>fake-usage-details</c>: usage with 3 cached prompt tokens and 5 reasoning tokens.</item>
+/// <item><c>fake-length</c>, <c>fake-filter</c>: finish reasons <c>length</c> and <c>content_filter</c>.</item>
+/// <item><c>fake-400</c>, <c>-401</c>, <c>-403</c>, <c>-404</c>, <c>-422</c>, <c>-500</c>, <c>-503</c>: that status (401 echoes the key, as some upstreams do).</item>
+/// <item><c>fake-429</c>: 429 with <c>Retry-After: 2</c>.</item>
+/// <item><c>fake-failN-STATUS</c> (e.g. <c>fake-fail2-503</c>): the first N requests for that exact model name fail with STATUS, then it answers.</item>
+/// <item><c>fake-hang</c>: never answers (until the client goes away).</item>
+/// <item><c>fake-drip</c>: streams 300 chunks <c>"tick "</c>, one every 20 ms.</item>
+/// <item><c>fake-cut</c>: streams 3 chunks, then ends the response without a finish reason or [DONE].</item>
+/// <item><c>fake-reset</c>: streams 3 chunks, then aborts the connection.</item>
+/// </list>
+/// </summary>
+internal static partial class Scenarios
+{
+    private static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(2);
+
+    public static async Task RunAsync(HttpContext context, JsonObject body, string model, bool stream, int count, RecordedRequest recorded)
+    {
+        var ct = context.RequestAborted;
+        var name = model.Split('@')[0];
+        switch (name)
+        {
+            case "fake-401":
+                await WriteError(context, 401, $"Incorrect API key provided: {recorded.Authorization?.Replace("Bearer ", string.Empty)}.");
+                return;
+            case "fake-400" or "fake-403" or "fake-404" or "fake-422" or "fake-500" or "fake-503":
+                await WriteError(context, int.Parse(name[5..]), $"fake {name[5..]}: the model rejects this request");
+                return;
+            case "fake-429":
+                context.Response.Headers.RetryAfter = "2";
+                await WriteError(context, 429, "Rate limit reached for requests");
+                return;
+            case "fake-hang":
+                await Task.Delay(HangLimit, ct);
+                return;
+        }
+
+        if (FailPattern().Match(name) is { Success: true } fail && count <= int.Parse(fail.Groups[1].Value))
+        {
+            await WriteError(context, int.Parse(fail.Groups[2].Value), "fake transient failure");
+            return;
+        }
+
+        var messages = body["messages"]?.AsArray() ?? [];
+        var last = messages.Count > 0 ? messages[^1]!.AsObject() : new JsonObject();
+        var lastRole = last["role"]?.GetValue<string>();
+        var tools = body["tools"]?.AsArray();
+        var promptWords = messages.Sum(m => CountWords(ContentOf(m!.AsObject())));
+
+        string text;
+        ToolCallAnswer? toolCall = null;
+        if (name == "fake-tools" && lastRole != "tool" && tools is { Count: > 0 })
+        {
+            var toolName = tools[0]!["function"]?["name"]?.GetValue<string>() ?? "tool";
+            toolCall = new ToolCallAnswer("call_1", toolName, "{\"city\":\"Paris\"}");
+            text = string.Empty;
+        }
+        else if (lastRole == "tool")
+        {
+            text = $"tool {last["tool_call_id"]?.GetValue<string>()} said: {ContentOf(last)}";
+        }
+        else
+        {
+            text = $"fake: {ContentOf(last)}";
+        }
+
+        var finish = name switch
+        {
+            "fake-length" => "length",
+            "fake-filter" => "content_filter",
+            _ when toolCall is not null => "tool_calls",
+            _ => "stop",
+        };
+        var usage = Usage(promptWords, toolCall is null ? CountWords(text) : 1, details: name == "fake-usage-details");
+        var id = $"chatcmpl-fake-{Guid.NewGuid():N}";
+
+        if (!stream)
+        {
+            var message = new JsonObject { ["role"] = "assistant", ["content"] = toolCall is null ? text : null };
+            if (toolCall is not null)
+            {
+                message["tool_calls"] = new JsonArray(new JsonObject
+                {
+                    ["id"] = toolCall.Id,
+                    ["type"] = "function",
+                    ["function"] = new JsonObject { ["name"] = toolCall.Name, ["arguments"] = toolCall.Arguments },
+                });
+            }
+
+            var completion = new JsonObject
+            {
+                ["id"] = id,
+                ["object"] = "chat.completion",
+                ["created"] = 1_700_000_000,
+                ["model"] = model,
+                ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = finish, ["logprobs"] = null }),
+                ["usage"] = usage,
+            };
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(completion.ToJsonString(), ct);
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        await Event(context, Chunk(id, model, new JsonObject { ["role"] = "assistant", ["content"] = string.Empty }, null), ct);
+
+        if (name == "fake-drip")
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                await Task.Delay(20, ct);
+                await Event(context, Chunk(id, model, new JsonObject { ["content"] = "tick " }, null), ct);
+            }
+        }
+        else if (toolCall is not null)
+        {
+            await Event(context, Chunk(id, model, ToolDelta(toolCall.Id, toolCall.Name, string.Empty), null), ct);
+            var half = toolCall.Arguments.Length / 2;
+            await Event(context, Chunk(id, model, ToolDelta(null, null, toolCall.Arguments[..half]), null), ct);
+            await Event(context, Chunk(id, model, ToolDelta(null, null, toolCall.Arguments[half..]), null), ct);
+        }
+        else
+        {
+            var sent = 0;
+            foreach (var word in Words(text))
+            {
+                await Event(context, Chunk(id, model, new JsonObject { ["content"] = word }, null), ct);
+                if (++sent == 3 && name == "fake-cut")
+                {
+                    return; // the response ends: no finish reason, no [DONE]
+                }
+
+                if (sent == 3 && name == "fake-reset")
+                {
+                    context.Abort();
+                    return;
+                }
+            }
+        }
+
+        await Event(context, Chunk(id, model, new JsonObject(), finish), ct);
+        if (body["stream_options"]?["include_usage"]?.GetValue<bool>() == true)
+        {
+            var usageChunk = new JsonObject
+            {
+                ["id"] = id,
+                ["object"] = "chat.completion.chunk",
+                ["created"] = 1_700_000_000,
+                ["model"] = model,
+                ["choices"] = new JsonArray(),
+                ["usage"] = usage,
+            };
+            await Event(context, usageChunk, ct);
+        }
+
+        await context.Response.WriteAsync("data: [DONE]\n\n", ct);
+        await context.Response.Body.FlushAsync(ct);
+    }
+
+    public static Task WriteError(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        var error = new JsonObject
+        {
+            ["error"] = new JsonObject { ["message"] = message, ["type"] = "fake_error", ["param"] = null, ["code"] = status.ToString() },
+        };
+        return context.Response.WriteAsync(error.ToJsonString());
+    }
+
+    /// <summary>Pieces that concatenate back to the text: each word with the space before it.</summary>
+    public static IEnumerable<string> Words(string text) => WordPattern().Matches(text).Select(m => m.Value);
+
+    private static JsonObject Chunk(string id, string model, JsonObject delta, string? finish) => new()
+    {
+        ["id"] = id,
+        ["object"] = "chat.completion.chunk",
+        ["created"] = 1_700_000_000,
+        ["model"] = model,
+        ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish, ["logprobs"] = null }),
+    };
+
+    private static JsonObject ToolDelta(string? id, string? name, string arguments)
+    {
+        var call = new JsonObject { ["index"] = 0 };
+        if (id is not null)
+        {
+            call["id"] = id;
+            call["type"] = "function";
+        }
+
+        var function = new JsonObject { ["arguments"] = arguments };
+        if (name is not null)
+        {
+            function["name"] = name;
+        }
+
+        call["function"] = function;
+        return new JsonObject { ["tool_calls"] = new JsonArray(call) };
+    }
+
+    private static async Task Event(HttpContext context, JsonObject data, CancellationToken ct)
+    {
+        await context.Response.WriteAsync($"data: {data.ToJsonString()}\n\n", ct);
+        await context.Response.Body.FlushAsync(ct);
+    }
+
+    private static JsonObject Usage(int prompt, int completion, bool details)
+    {
+        var usage = new JsonObject
+        {
+            ["prompt_tokens"] = prompt,
+            ["completion_tokens"] = completion,
+            ["total_tokens"] = prompt + completion,
+        };
+        if (details)
+        {
+            usage["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = 3 };
+            usage["completion_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 5 };
+        }
+
+        return usage;
+    }
+
+    private static string ContentOf(JsonObject message)
+    {
+        var content = message["content"];
+        if (content is null)
+        {
+            return string.Empty;
+        }
+
+        if (content.GetValueKind() == JsonValueKind.String)
+        {
+            return content.GetValue<string>();
+        }
+
+        var text = new StringBuilder();
+        foreach (var part in content.AsArray())
+        {
+            text.Append(part?["text"]?.GetValue<string>());
+        }
+
+        return text.ToString();
+    }
+
+    private static int CountWords(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+
+    [GeneratedRegex(@"^fake-fail(\d+)-(\d{3})$")]
+    private static partial Regex FailPattern();
+
+    [GeneratedRegex(@"\s*\S+\s*$|\s*\S+")]
+    private static partial Regex WordPattern();
+
+    private sealed record ToolCallAnswer(string Id, string Name, string Arguments);
+}
