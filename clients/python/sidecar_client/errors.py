@@ -136,7 +136,8 @@ def describe(error: Any) -> str:
     delay = retry_delay(error)
     if delay is not None:
         text += f"; retry in {delay:g}s"
-    violations = field_violations(error)
+    violations = [f"{v.field}: {v.description}" for v in field_violations(error)]
+    violations = [v for v in violations if v not in (message or "")]  # the message may list them already
     if violations:
-        text += "; " + ", ".join(f"{v.field}: {v.description}" for v in violations)
+        text += "; " + ", ".join(violations)
     return text

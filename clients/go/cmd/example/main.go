@@ -71,7 +71,6 @@ func stream(ctx context.Context, client *sidecar.Client, req *sidecarv1.Complete
 	for {
 		chunk, err := s.Recv()
 		if err == io.EOF {
-			fmt.Println()
 			return nil
 		}
 		if err != nil {
@@ -83,8 +82,9 @@ func stream(ctx context.Context, client *sidecar.Client, req *sidecarv1.Complete
 			fmt.Fprintf(os.Stderr, "[tool call %d %s %s] %s\n", tc.GetIndex(), tc.GetId(), tc.GetName(), tc.GetArgumentsDelta())
 		}
 		if fr := chunk.GetFinishReason(); fr != sidecarv1.FinishReason_FINISH_REASON_UNSPECIFIED {
+			fmt.Println()
 			u := chunk.GetUsage()
-			fmt.Fprintf(os.Stderr, "\n[%s; tokens: prompt %d, completion %d, total %d]", fr,
+			fmt.Fprintf(os.Stderr, "[%s; tokens: prompt %d, completion %d, total %d]\n", fr,
 				u.GetPromptTokens(), u.GetCompletionTokens(), u.GetTotalTokens())
 		}
 	}
@@ -95,7 +95,11 @@ func report(err error) {
 	if r := sidecar.ErrorReason(err); r != "" {
 		fmt.Fprintf(os.Stderr, " (%s)", r)
 	}
-	fmt.Fprintf(os.Stderr, ": %v\n", err)
+	msg := err.Error()
+	if s, ok := sidecar.Status(err); ok {
+		msg = s.Message()
+	}
+	fmt.Fprintf(os.Stderr, ": %s\n", msg)
 	if d, ok := sidecar.RetryDelay(err); ok {
 		fmt.Fprintf(os.Stderr, "  the daemon suggests retrying in %s\n", d)
 	}
