@@ -25,6 +25,15 @@ internal sealed partial class RequestValidator(IOptions<SidecarOptions> options)
     /// <summary>Throws <see cref="SidecarException"/> with <see cref="SidecarError.InvalidRequest"/> when the request is malformed.</summary>
     public void Validate(CompleteRequest request)
     {
+        // Size first: a request over the limit is not worth walking, and no one field is to blame.
+        var size = request.CalculateSize();
+        if (size > _limits.MaxRequestBytes)
+        {
+            throw new SidecarException(
+                SidecarError.InvalidRequest,
+                $"Invalid request: it is {size} bytes; the limit is {_limits.MaxRequestBytes} (Sidecar:Limits:MaxRequestBytes).");
+        }
+
         var violations = Check(request);
         if (violations.Count > 0)
         {
@@ -54,14 +63,6 @@ internal sealed partial class RequestValidator(IOptions<SidecarOptions> options)
         else if (request.Model.Length > MaxModelLength)
         {
             v.Add(new("model", $"must be at most {MaxModelLength} characters"));
-        }
-
-        // Size first: a request over the limit is not worth walking.
-        var size = request.CalculateSize();
-        if (size > _limits.MaxRequestBytes)
-        {
-            v.Add(new("", $"the request is {size} bytes; the limit is {_limits.MaxRequestBytes}"));
-            return v;
         }
 
         CheckMessages(request, v);

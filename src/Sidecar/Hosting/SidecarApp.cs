@@ -18,7 +18,9 @@ internal static class SidecarApp
 {
     public const string SocketEnvironmentVariable = "SIDECAR_SOCKET";
 
-    public static WebApplication Create(string[] args)
+    /// <param name="args">Command-line arguments; <c>--Section:Key=value</c> overrides any other source.</param>
+    /// <param name="configure">Lets tests swap services (a fake clock, a log sink) before the app is built.</param>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -51,6 +53,7 @@ internal static class SidecarApp
             builder.Services.AddSingleton(new StartupNotes(StaleSocketRemoved: true));
         }
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         ConfigurePipeline(app);
         ReportStart(app, options);

@@ -1,0 +1,202 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Sidecar.Configuration;
+using Sidecar.Errors;
+using Sidecar.Keys;
+
+namespace Sidecar.Tests.Keys;
+
+public sealed class KeyResolverTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("sidecar-keys-");
+    private readonly FakeTimeProvider _time = new();
+    private readonly List<IDisposable> _owned = [];
+
+    private KeyResolver Resolver(Action<SidecarOptions>? change = null)
+    {
+        var options = TestOptions.Create(o =>
+        {
+            o.DefaultEndpoint = "http://127.0.0.1:9/v1";
+            o.KeyRefreshInterval = TimeSpan.FromSeconds(10);
+            change?.Invoke(o);
+        });
+        var resolver = new KeyResolver(TestOptions.Monitor(options), _time, NullLogger<KeyResolver>.Instance);
+        _owned.Add(resolver);
+        return resolver;
+    }
+
+    private string WriteKey(string name, string content)
+    {
+        var path = Path.Combine(_dir.FullName, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    [Fact]
+    public void Resolve_EnvReference_ReadsTheVariable()
+    {
+        var variable = $"SIDECAR_TEST_KEY_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(variable, "sk-from-env");
+        try
+        {
+            var resolver = Resolver(o => o.Keys["team-a"] = new KeyRefOptions { ApiKey = $"env:{variable}", Endpoint = "http://127.0.0.1:7/v1" });
+
+            var key = resolver.Resolve("team-a");
+
+            Assert.Equal("sk-from-env", key.Secret);
+            Assert.Equal(new Uri("http://127.0.0.1:7/v1"), key.Endpoint);
+            Assert.Equal(Providers.OpenAI, key.Provider);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Fact]
+    public void Resolve_EnvReferenceUnset_IsKeyUnavailable()
+    {
+        var resolver = Resolver(o => o.Keys["team-a"] = new KeyRefOptions { ApiKey = $"env:SIDECAR_TEST_UNSET_{Guid.NewGuid():N}" });
+
+        var error = Assert.Throws<SidecarException>(() => resolver.Resolve("team-a"));
+
+        Assert.Equal(SidecarError.KeyUnavailable, error.Error);
+    }
+
+    [Fact]
+    public void Resolve_FileReference_ReadsAndTrimsTheFile()
+    {
+        var path = WriteKey("secret.txt", "sk-from-file\n");
+        var resolver = Resolver(o => o.Keys["team-a"] = new KeyRefOptions { ApiKey = $"file:{path}" });
+
+        Assert.Equal("sk-from-file", resolver.Resolve("team-a").Secret);
+    }
+
+    [Fact]
+    public void Resolve_FileReferenceMissing_IsKeyUnavailableAndTheMessageHoldsNoPath()
+    {
+        var path = Path.Combine(_dir.FullName, "missing");
+        var resolver = Resolver(o => o.Keys["team-a"] = new KeyRefOptions { ApiKey = $"file:{path}" });
+
+        var error = Assert.Throws<SidecarException>(() => resolver.Resolve("team-a"));
+
+        Assert.Equal(SidecarError.KeyUnavailable, error.Error);
+        Assert.DoesNotContain(path, error.Message);
+    }
+
+    [Fact]
+    public void Resolve_KeysDirectoryFile_IsAKeyRefOnTheDefaultEndpoint()
+    {
+        WriteKey("team-b", "sk-dir\n");
+        var resolver = Resolver(o => o.KeysDirectory = _dir.FullName);
+
+        var key = resolver.Resolve("team-b");
+
+        Assert.Equal("sk-dir", key.Secret);
+        Assert.Equal(new Uri("http://127.0.0.1:9/v1"), key.Endpoint);
+    }
+
+    [Fact]
+    public void Resolve_ConfiguredEntry_WinsOverADirectoryFileOfTheSameName()
+    {
+        WriteKey("team-a", "sk-dir");
+        var path = WriteKey("configured", "sk-configured");
+        var resolver = Resolver(o =>
+        {
+            o.KeysDirectory = _dir.FullName;
+            o.Keys["team-a"] = new KeyRefOptions { ApiKey = $"file:{path}" };
+        });
+
+        Assert.Equal("sk-configured", resolver.Resolve("team-a").Secret);
+    }
+
+    [Fact]
+    public void Resolve_DotEntryOfTheDirectory_IsNotFound()
+    {
+        WriteKey("..data", "sk-hidden");
+        var resolver = Resolver(o => o.KeysDirectory = _dir.FullName);
+
+        var error = Assert.Throws<SidecarException>(() => resolver.Resolve("..data"));
+
+        Assert.Equal(SidecarError.KeyRefNotFound, error.Error);
+    }
+
+    [Fact]
+    public void Resolve_UnknownName_IsKeyRefNotFound()
+    {
+        var resolver = Resolver(o => o.KeysDirectory = _dir.FullName);
+
+        var error = Assert.Throws<SidecarException>(() => resolver.Resolve("nobody"));
+
+        Assert.Equal(SidecarError.KeyRefNotFound, error.Error);
+        Assert.Equal("nobody", error.Metadata!["key_ref"]);
+    }
+
+    [Fact]
+    public void Resolve_RotatedFile_IsSeenOnlyAfterTheRefreshInterval()
+    {
+        WriteKey("team-b", "sk-old");
+        var resolver = Resolver(o => o.KeysDirectory = _dir.FullName);
+        var before = resolver.Resolve("team-b");
+
+        WriteKey("team-b", "sk-new");
+        var cached = resolver.Resolve("team-b");
+        _time.Advance(TimeSpan.FromSeconds(11));
+        var after = resolver.Resolve("team-b");
+
+        Assert.Equal("sk-old", cached.Secret);
+        Assert.Equal("sk-new", after.Secret);
+        Assert.NotEqual(before.Fingerprint, after.Fingerprint);
+        Assert.NotEqual(before.CacheKey, after.CacheKey);
+    }
+
+    [Fact]
+    public void Resolve_EchoProvider_NeedsNoSecret()
+    {
+        var resolver = Resolver(o => o.Keys["echo"] = new KeyRefOptions { Provider = "echo" });
+
+        var key = resolver.Resolve("echo");
+
+        Assert.Equal(Providers.Echo, key.Provider);
+    }
+
+    [Fact]
+    public void ResolvedKey_ToString_NeverShowsTheSecret()
+    {
+        WriteKey("team-b", "sk-super-secret-value");
+        var key = Resolver(o => o.KeysDirectory = _dir.FullName).Resolve("team-b");
+
+        Assert.DoesNotContain("sk-super-secret-value", key.ToString());
+        Assert.DoesNotContain("sk-super-secret-value", key.CacheKey);
+    }
+
+    [Theory]
+    [InlineData("team-a", true)]
+    [InlineData("a", true)]
+    [InlineData("A1._-z", true)]
+    [InlineData("", false)]
+    [InlineData(".hidden", false)]
+    [InlineData("-dash", false)]
+    [InlineData("../etc/passwd", false)]
+    [InlineData("a/b", false)]
+    [InlineData("a\\b", false)]
+    [InlineData("with space", false)]
+    public void KeyRefName_IsValid_FollowsThePattern(string name, bool valid) => Assert.Equal(valid, KeyRefName.IsValid(name));
+
+    [Fact]
+    public void KeyRefName_IsValid_RejectsNamesOver128Characters()
+    {
+        Assert.True(KeyRefName.IsValid(new string('a', 128)));
+        Assert.False(KeyRefName.IsValid(new string('a', 129)));
+    }
+
+    public void Dispose()
+    {
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
+
+        _dir.Delete(recursive: true);
+    }
+}

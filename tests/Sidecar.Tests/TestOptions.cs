@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+using Sidecar.Configuration;
+
+namespace Sidecar.Tests;
+
+/// <summary>Options for unit tests: defaults unless a test changes them.</summary>
+internal static class TestOptions
+{
+    public static SidecarOptions Create(Action<SidecarOptions>? change = null)
+    {
+        var options = new SidecarOptions();
+        change?.Invoke(options);
+        return options;
+    }
+
+    public static IOptions<SidecarOptions> Wrap(SidecarOptions options) => Options.Create(options);
+
+    public static IOptionsMonitor<SidecarOptions> Monitor(SidecarOptions options) => new StaticMonitor(options);
+
+    private sealed class StaticMonitor(SidecarOptions value) : IOptionsMonitor<SidecarOptions>
+    {
+        public SidecarOptions CurrentValue => value;
+
+        public SidecarOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<SidecarOptions, string?> listener) => null;
+    }
+}
