@@ -16,7 +16,7 @@ namespace Sidecar.FakeUpstream;
 /// <item><c>fake-429</c>: 429 with <c>Retry-After: 2</c>.</item>
 /// <item><c>fake-failN-STATUS</c> (e.g. <c>fake-fail2-503</c>): the first N requests for that exact model name fail with STATUS, then it answers.</item>
 /// <item><c>fake-hang</c>: never answers (until the client goes away).</item>
-/// <item><c>fake-drip</c>: streams 300 chunks <c>"tick "</c>, one every 20 ms.</item>
+/// <item><c>fake-drip</c>: streams 300 chunks <c>"tick "</c>, one every 20 ms; <c>fake-drip-N</c> streams N of them.</item>
 /// <item><c>fake-cut</c>: streams 3 chunks, then ends the response without a finish reason or [DONE].</item>
 /// <item><c>fake-reset</c>: streams 3 chunks, then aborts the connection.</item>
 /// </list>
@@ -116,9 +116,10 @@ internal static partial class Scenarios
         context.Response.Headers.CacheControl = "no-cache";
         await Event(context, Chunk(id, model, new JsonObject { ["role"] = "assistant", ["content"] = string.Empty }, null), ct);
 
-        if (name == "fake-drip")
+        if (name == "fake-drip" || name.StartsWith("fake-drip-", StringComparison.Ordinal))
         {
-            for (var i = 0; i < 300; i++)
+            var ticks = name == "fake-drip" ? 300 : int.Parse(name["fake-drip-".Length..]);
+            for (var i = 0; i < ticks; i++)
             {
                 await Task.Delay(20, ct);
                 await Event(context, Chunk(id, model, new JsonObject { ["content"] = "tick " }, null), ct);
@@ -144,6 +145,8 @@ internal static partial class Scenarios
 
                 if (sent == 3 && name == "fake-reset")
                 {
+                    // A reset drops whatever the peer has not read yet; give the chunks a moment to land.
+                    await Task.Delay(100, ct);
                     context.Abort();
                     return;
                 }
