@@ -1,0 +1,198 @@
+using System.Net;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Sidecar.FakeUpstream;
+using Sidecar.Hosting;
+using Sidecar.V1;
+
+namespace Sidecar.FunctionalTests;
+
+/// <summary>Listeners, health, the socket file and graceful stop, on the real daemon.</summary>
+public sealed class HostingTests
+{
+    [Theory]
+    [InlineData("")]
+    [InlineData("liveness")]
+    [InlineData("readiness")]
+    [InlineData("sidecar.v1.Completions")]
+    public async Task HealthCheck_OverTcpAndOverTheSocket_IsServing(string service)
+    {
+        await using var daemon = await Daemon.StartAsync(upstream: null);
+        using var tcp = daemon.HealthPortChannel();
+
+        var overTcp = await new HealthClient(tcp).CheckAsync(new HealthCheckRequest { Service = service }).ResponseAsync.WaitAsync(Daemon.Timeout);
+        var overSocket = await daemon.SocketHealth.CheckAsync(new HealthCheckRequest { Service = service }).ResponseAsync.WaitAsync(Daemon.Timeout);
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, overTcp.Status);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, overSocket.Status);
+    }
+
+    [Fact]
+    public async Task HttpPort_HealthzAndReadyz_AnswerHealthy()
+    {
+        await using var daemon = await Daemon.StartAsync(upstream: null);
+        using var http = daemon.HttpPortClient();
+
+        var healthz = await http.GetAsync("/healthz").WaitAsync(Daemon.Timeout);
+        var readyz = await http.GetAsync("/readyz").WaitAsync(Daemon.Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, readyz.StatusCode);
+        Assert.Equal("Healthy", await readyz.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task TcpPorts_NeverServeCompletions()
+    {
+        await using var daemon = await Daemon.StartAsync(upstream: null);
+        using var tcp = daemon.HealthPortChannel();
+        using var http = daemon.HttpPortClient();
+
+        var overHealthPort = new Completions.CompletionsClient(tcp);
+        await RpcAssert.FailsAsync(() => overHealthPort.CompleteAsync(Requests.Echo("hi")).ResponseAsync, StatusCode.Unimplemented);
+        var overHttpPort = await http.PostAsync("/sidecar.v1.Completions/Complete", new ByteArrayContent([0, 0, 0, 0, 0])).WaitAsync(Daemon.Timeout);
+        Assert.Equal(HttpStatusCode.NotFound, overHttpPort.StatusCode);
+    }
+
+    [Fact]
+    public async Task Socket_IsCreatedWithMode0660()
+    {
+        await using var daemon = await Daemon.StartAsync(upstream: null);
+
+        var mode = File.GetUnixFileMode(daemon.Socket);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite, mode);
+    }
+
+    [Fact]
+    public async Task Start_OnAStaleSocketFile_ReplacesIt()
+    {
+        var dir = Directory.CreateTempSubdirectory("sidecar-stale-");
+        var path = Path.Combine(dir.FullName, "stale.sock");
+        // What a killed daemon leaves: a socket file nobody listens on. (.NET unlinks its own on
+        // dispose, so another process binds it and exits.)
+        using (var bind = System.Diagnostics.Process.Start("/usr/bin/python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path]))
+        {
+            await bind.WaitForExitAsync().WaitAsync(Daemon.Timeout);
+            Assert.Equal(0, bind.ExitCode);
+        }
+
+        Assert.True(File.Exists(path));
+        await using var daemon = await Daemon.StartAsync(upstream: null, socketPath: path);
+
+        var response = await daemon.Client.CompleteAsync(Requests.Echo("still here")).ResponseAsync.WaitAsync(Daemon.Timeout);
+        Assert.Equal("still here", response.Message.Content);
+        Assert.Contains(daemon.LogLines, l => l.Contains("Removed stale socket file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_WhereALiveDaemonAnswers_Refuses()
+    {
+        await using var first = await Daemon.StartAsync(upstream: null);
+
+        var error = await Assert.ThrowsAsync<SocketFileException>(() => Daemon.StartAsync(upstream: null, socketPath: first.Socket));
+
+        Assert.Contains("Another process is serving", error.Message);
+        var stillServing = await first.Client.CompleteAsync(Requests.Echo("ok")).ResponseAsync.WaitAsync(Daemon.Timeout);
+        Assert.Equal("ok", stillServing.Message.Content);
+    }
+
+    [Fact]
+    public async Task Start_WhereARegularFileSits_RefusesAndKeepsTheFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("sidecar-file-");
+        var path = Path.Combine(dir.FullName, "not-a-socket");
+        await File.WriteAllTextAsync(path, "precious");
+
+        await Assert.ThrowsAsync<SocketFileException>(() => Daemon.StartAsync(upstream: null, socketPath: path));
+
+        Assert.Equal("precious", await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
+    public async Task Start_WithInvalidConfiguration_ListsEveryProblem()
+    {
+        var error = await Assert.ThrowsAsync<InvalidConfigurationException>(() => Daemon.StartAsync(upstream: null, new Dictionary<string, string>
+        {
+            ["Sidecar:ClientCache:MaxEntries"] = "0",
+            ["Sidecar:Keys:bad:Provider"] = "mystery",
+        }));
+
+        Assert.Contains("Sidecar:ClientCache:MaxEntries", error.Message);
+        Assert.Contains("Sidecar:Keys:bad:Provider", error.Message);
+    }
+
+    [Fact]
+    public async Task Stop_DuringAStream_TurnsNotServingRefusesNewCallsAndLetsTheStreamFinish()
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        var daemon = await Daemon.StartAsync(upstream);
+        try
+        {
+            using var watch = daemon.SocketHealth.Watch(new HealthCheckRequest { Service = "readiness" });
+            Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, watch.ResponseStream.Current.Status);
+
+            using var stream = daemon.Client.StreamComplete(Requests.Fake("fake-drip-40"));
+            Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+
+            var stopping = daemon.App.StopAsync();
+
+            // Readiness flips while the listeners are still open.
+            while (watch.ResponseStream.Current.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+            {
+                Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+            }
+
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, watch.ResponseStream.Current.Status);
+            // A new agent connecting while the daemon drains.
+            using var fresh = Daemon.SocketChannel(daemon.Socket);
+            await RpcAssert.FailsAsync(() => new Completions.CompletionsClient(fresh).CompleteAsync(Requests.Echo("late")).ResponseAsync, StatusCode.Unavailable, "SHUTTING_DOWN");
+
+            var rest = new List<CompleteChunk>();
+            while (await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout))
+            {
+                rest.Add(stream.ResponseStream.Current);
+            }
+
+            Assert.Equal(FinishReason.Stop, rest[^1].FinishReason);
+            Assert.Equal(40, 1 + rest.Count(c => c.ContentDelta == "tick "));
+            await stopping.WaitAsync(Daemon.Timeout);
+            Assert.False(File.Exists(daemon.Socket));
+        }
+        finally
+        {
+            await daemon.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Stop_WhenGraceRunsOut_CancelsTheCallWithAClearStatus()
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        var daemon = await Daemon.StartAsync(upstream, new Dictionary<string, string> { ["Sidecar:ShutdownGrace"] = "00:00:00.500" });
+        try
+        {
+            using var stream = daemon.Client.StreamComplete(Requests.Fake("fake-drip"));
+            Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+
+            var stopping = daemon.App.StopAsync();
+
+            var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                while (await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout))
+                {
+                }
+            });
+            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+            Assert.Equal("SHUTTING_DOWN", error.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
+            await stopping.WaitAsync(Daemon.Timeout);
+            Assert.True(await upstream.Requests.Single().Ended.WaitAsync(Daemon.Timeout));
+        }
+        finally
+        {
+            await daemon.DisposeAsync();
+        }
+    }
+}
