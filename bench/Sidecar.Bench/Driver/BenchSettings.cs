@@ -1,0 +1,66 @@
+namespace Sidecar.Bench.Driver;
+
+/// <summary>How much of everything a run does. <see cref="Full"/> fits about four minutes of load on
+/// two cores; <see cref="SmokeRun"/> a few seconds (CI checks that the bench still works, not how fast).</summary>
+internal sealed record BenchSettings(
+    bool Smoke,
+    int WarmupCalls,
+    int StartupRuns,
+    int SlowRateCalls,
+    int FastRateCalls,
+    double RampStepSeconds,
+    int RampMaxSteps,
+    int StreamCalls,
+    double ThroughputSeconds,
+    int CpuUnaryCalls,
+    int CpuStreamCalls,
+    int KeysCount,
+    int ChurnKeys,
+    int ChurnMaxEntries,
+    int CancelCalls)
+{
+    public const double SlowRate = 100;
+    public const double FastRate = 1000;
+    public const double StreamRate = 100;
+    public const int StreamChunks = 20;
+    public const int StreamIntervalMs = 1;
+    public const int UnaryConcurrency = 32;
+    public const int StreamConcurrency = 16;
+    public const double CpuUnaryRate = 1000;
+    public const double CpuStreamRate = 200;
+    public const int MaxInFlight = 2000;
+
+    public static readonly BenchSettings Full = new(
+        Smoke: false,
+        WarmupCalls: 3000,
+        StartupRuns: 5,
+        SlowRateCalls: 600,
+        FastRateCalls: 6000,
+        RampStepSeconds: 2,
+        RampMaxSteps: 9,
+        StreamCalls: 600,
+        ThroughputSeconds: 4,
+        CpuUnaryCalls: 4000,
+        CpuStreamCalls: 800,
+        KeysCount: 1000,
+        ChurnKeys: 100_000,
+        ChurnMaxEntries: 1000,
+        CancelCalls: 30);
+
+    public static readonly BenchSettings SmokeRun = new(
+        Smoke: true,
+        WarmupCalls: 50,
+        StartupRuns: 1,
+        SlowRateCalls: 20,
+        FastRateCalls: 100,
+        RampStepSeconds: 0.2,
+        RampMaxSteps: 1,
+        StreamCalls: 20,
+        ThroughputSeconds: 0.3,
+        CpuUnaryCalls: 100,
+        CpuStreamCalls: 20,
+        KeysCount: 50,
+        ChurnKeys: 400,
+        ChurnMaxEntries: 100,
+        CancelCalls: 2);
+}

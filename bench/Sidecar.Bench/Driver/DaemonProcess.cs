@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace Sidecar.Bench.Driver;
+
+/// <summary>
+/// The daemon as its own process (<c>dotnet Sidecar.dll</c>) on a temporary socket, so its CPU and
+/// memory can be read from <c>/proc</c> apart from the driver's. Its log goes to a file.
+/// </summary>
+internal sealed partial class DaemonProcess : IAsyncDisposable
+{
+    public const string ApiKeyVariable = "BENCH_KEY";
+    public const string ApiKey = "sk-bench-not-a-secret";
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly Process _process;
+
+    private DaemonProcess(Process process, string socket, string logPath, GrpcChannel channel)
+    {
+        _process = process;
+        Socket = socket;
+        LogPath = logPath;
+        Channel = channel;
+    }
+
+    public int Pid => _process.Id;
+
+    public string Socket { get; }
+
+    public string LogPath { get; }
+
+    public GrpcChannel Channel { get; }
+
+    /// <summary>From asking the OS to start the process to <c>grpc.health.v1</c> readiness answering SERVING on the socket.</summary>
+    public double StartupMs { get; private set; }
+
+    /// <summary>Starts the daemon with the bench key (<c>bench</c> → the bench upstream) and any extra settings.</summary>
+    public static async Task<DaemonProcess> StartAsync(string daemonDll, string workDir, string name, Uri upstream, IEnumerable<string> extraArgs, CancellationToken cancellationToken)
+    {
+        var socket = Path.Combine(workDir, $"{name}.sock");
+        var logPath = Path.Combine(workDir, $"{name}.log");
+        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        // exec keeps the pid: the pid we hold is the daemon's, not a shell's.
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("exec \"$0\" \"$@\" >\"$SIDECAR_BENCH_LOG\" 2>&1");
+        info.ArgumentList.Add("dotnet");
+        info.ArgumentList.Add(daemonDll);
+        foreach (var arg in new[]
+        {
+            $"--Sidecar:Socket={socket}",
+            "--Sidecar:HealthPort=0",
+            "--Sidecar:HttpPort=0",
+            "--Sidecar:ShutdownGrace=00:00:02",
+            $"--Sidecar:Keys:bench:ApiKey=env:{ApiKeyVariable}",
+            $"--Sidecar:Keys:bench:Endpoint={upstream}",
+        }.Concat(extraArgs))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment[ApiKeyVariable] = ApiKey;
+        info.Environment["SIDECAR_BENCH_LOG"] = logPath;
+        info.Environment.Remove("SIDECAR_SOCKET");
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Sidecar__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        var start = Ticks.Now;
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the daemon");
+        var channel = SidecarTarget.Channel(socket);
+        var daemon = new DaemonProcess(process, socket, logPath, channel);
+        try
+        {
+            await daemon.WaitReadyAsync(cancellationToken);
+        }
+        catch
+        {
+            await daemon.DisposeAsync();
+            throw;
+        }
+
+        daemon.StartupMs = Ticks.MicrosSince(start) / 1000.0;
+        return daemon;
+    }
+
+    private async Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        var health = new Health.HealthClient(Channel);
+        var deadline = Ticks.Now + Ticks.FromMillis(ReadyTimeout.TotalMilliseconds);
+        // Polling with a bounded timeout is the only way to see a process become ready from outside.
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the daemon exited with code {_process.ExitCode} before it was ready:{Environment.NewLine}{LogTail()}");
+            }
+
+            if (Ticks.Now > deadline)
+            {
+                throw new TimeoutException($"the daemon was not ready within {ReadyTimeout.TotalSeconds} s:{Environment.NewLine}{LogTail()}");
+            }
+
+            if (File.Exists(Socket))
+            {
+                try
+                {
+                    var reply = await health.CheckAsync(new HealthCheckRequest { Service = "readiness" }, deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken);
+                    if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                    {
+                        return;
+                    }
+                }
+                catch (RpcException)
+                {
+                    // Not listening yet, or not ready yet.
+                }
+            }
+
+            await Task.Delay(1, cancellationToken);
+        }
+    }
+
+    public double CpuSeconds() => ProcStat.CpuSeconds(Pid);
+
+    public double RssMiB() => ProcStat.RssMiB(Pid);
+
+    public string LogTail(int lines = 20)
+    {
+        try
+        {
+            return string.Join(Environment.NewLine, File.ReadLines(LogPath).TakeLast(lines));
+        }
+        catch (IOException)
+        {
+            return "(no log)";
+        }
+    }
+
+    /// <summary>SIGTERM, as Kubernetes stops it; SIGKILL if it does not exit in time.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        if (!_process.HasExited)
+        {
+            _ = Kill(_process.Id, 15);
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try
+            {
+                await _process.WaitForExitAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.Dispose();
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Sidecar.Bench.Driver;
+using Sidecar.Bench.Report;
+using Sidecar.Bench.Upstream;
+
+// Sidecar.Bench upstream
+//     The bench upstream on 127.0.0.1 (a free port, printed as "port=N"); exits when stdin closes.
+// Sidecar.Bench run --repo DIR [--smoke] [--out DIR] [--doc FILE] [--micro FILE] [--findings FILE] [--commit SHA]
+//     The load run. --out gets results.json and the PNG figures, --doc the Markdown report.
+//     --smoke: a few seconds of every phase; prints "bench-smoke-checks: passed=N failed=M" and exits 1 on a failure.
+if (args.Length > 0 && args[0] == "upstream")
+{
+    await using var upstream = await BenchUpstream.StartAsync(port: 0);
+    Console.WriteLine($"port={upstream.Port}");
+    // The driver holds our stdin: when it goes away, so do we (no orphan upstreams).
+    await Task.WhenAny(Task.Run(() => Console.In.ReadToEnd()), Task.Delay(Timeout.Infinite, upstream.Stopping));
+    return 0;
+}
+
+if (args.Length == 0 || args[0] != "run")
+{
+    Console.Error.WriteLine("usage: Sidecar.Bench run --repo DIR [--smoke] [--out DIR] [--doc FILE] [--micro FILE] [--findings FILE] [--commit SHA] | Sidecar.Bench upstream");
+    return 2;
+}
+
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+var smoke = args.Contains("--smoke");
+var repo = Path.GetFullPath(Option("--repo") ?? ".");
+var outDir = Path.GetFullPath(Option("--out") ?? Path.Combine(repo, "docs", "bench"));
+var docPath = Path.GetFullPath(Option("--doc") ?? Path.Combine(repo, "docs", "benchmarks.md"));
+var daemonDll = Path.Combine(repo, "src", "Sidecar", "bin", "Release", "net10.0", "Sidecar.dll");
+if (!File.Exists(daemonDll))
+{
+    Console.Error.WriteLine($"bench: {daemonDll} not found: build the daemon in Release first (bench/run.sh does).");
+    return 2;
+}
+
+var workDir = Directory.CreateTempSubdirectory("sidecar-bench-").FullName;
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+var run = new BenchRun(smoke ? BenchSettings.SmokeRun : BenchSettings.Full, daemonDll, workDir, Console.Out);
+BenchResults results;
+try
+{
+    results = await run.RunAsync(Option("--commit") ?? "unknown", cancel.Token);
+}
+finally
+{
+    Directory.Delete(workDir, recursive: true);
+}
+
+var micro = MicroResult.Read(Option("--micro"));
+results.MicroBenchmarks = string.Join("; ", micro.Select(m => $"{m.Name} {m.MeanNs:F1} ns {m.AllocatedBytes} B"));
+if (Option("--micro") is { } microPath)
+{
+    results.Checks.Add(new Check("micro-benchmarks", micro.Count > 0 && micro.All(m => !double.IsNaN(m.MeanNs)), $"{micro.Count} results in {microPath}"));
+}
+
+var resultsPath = Path.Combine(outDir, "results.json");
+Directory.CreateDirectory(outDir);
+var json = new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+BenchResults? previous = null;
+if (File.Exists(resultsPath))
+{
+    try
+    {
+        previous = JsonSerializer.Deserialize<BenchResults>(File.ReadAllText(resultsPath), json);
+    }
+    catch (JsonException)
+    {
+        // An older format: no comparison this time.
+    }
+}
+
+List<string> plots;
+try
+{
+    plots = Plots.Write(outDir, results, run);
+    var expected = new[] { Plots.UnaryCdf, Plots.TtftCdf, Plots.ChurnRss };
+    var ok = expected.All(p => plots.Contains(p) && new FileInfo(Path.Combine(outDir, p)).Length > 10_000);
+    results.Checks.Add(new Check("plots", ok, string.Join(", ", plots)));
+}
+catch (Exception ex)
+{
+    plots = [];
+    results.Checks.Add(new Check("plots", false, $"{ex.GetType().Name}: {ex.Message}"));
+}
+
+var findingsPath = Option("--findings") ?? Path.Combine(repo, "bench", "findings.md");
+var findings = File.Exists(findingsPath) ? File.ReadAllText(findingsPath) : string.Empty;
+var plotPrefix = Path.GetRelativePath(Path.GetDirectoryName(docPath)!, outDir).Replace('\\', '/') + "/";
+var markdown = MarkdownReport.Render(results, previous, plots, plotPrefix, micro, findings);
+Directory.CreateDirectory(Path.GetDirectoryName(docPath)!);
+File.WriteAllText(docPath, markdown);
+results.Checks.Add(new Check("report", markdown.Contains("## Unary latency", StringComparison.Ordinal), docPath));
+File.WriteAllText(resultsPath, JsonSerializer.Serialize(results, json));
+
+var passed = results.Checks.Count(c => c.Passed);
+var failed = results.Checks.Count - passed;
+foreach (var check in results.Checks)
+{
+    Console.WriteLine($"bench: check {(check.Passed ? "ok  " : "FAIL")} {check.Name}: {check.Detail}");
+}
+
+Console.WriteLine($"bench: report {docPath}, figures and results.json in {outDir}; {results.DurationSeconds:F0} s of load");
+if (smoke)
+{
+    Console.WriteLine($"bench-smoke-checks: passed={passed} failed={failed}");
+}
+
+return failed == 0 ? 0 : 1;
