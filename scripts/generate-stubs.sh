@@ -24,7 +24,8 @@ GENERATED_PATHS=(
   clients/go/sidecarv1
   clients/python/sidecar_client/_gen
 )
-# --- node: append the Node output path(s) here, e.g. GENERATED_PATHS+=(clients/node/gen) ---
+# Node loads the proto at run time (@grpc/proto-loader); its "stub" is a copy of the contract.
+GENERATED_PATHS+=(clients/node/proto/sidecar)
 
 log() { printf 'generate-stubs: %s\n' "$*" >&2; }
 
@@ -123,9 +124,9 @@ generate_python() {
 }
 
 generate_node() {
-  # Placeholder for the Node client (clients/node): the Node helper fills this in and appends
-  # its output path(s) to GENERATED_PATHS above. Until then it generates nothing.
-  :
+  command -v node >/dev/null 2>&1 || { log "node: not installed"; exit 1; }
+  node clients/node/scripts/sync-proto.js
+  log "node: proto copied into clients/node/proto/sidecar/v1"
 }
 
 main() {

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Runs every test of the repository from a fresh clone, installing what they need:
+# Debian packages (Go, Python gRPC, protoc) with apt-get when missing, npm packages from the
+# lock files, NuGet packages by restore. Prints one summary line per suite and exits non-zero
+# when any suite fails.
+#
+#   ./test.sh            everything (what CI runs)
+#   ./test.sh dotnet     only the suites whose name contains "dotnet" (any substring works)
+set -uo pipefail
+root=$(cd "$(dirname "$0")" && pwd)
+cd "$root"
+filter="${1:-}"
+logs="$root/artifacts/test-logs"
+rm -rf "$logs"
+mkdir -p "$logs"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+started=$(date +%s)
+
+results=()
+failed=0
+passed=0
+
+# run_suite NAME COMMAND...: runs the command with its output in artifacts/test-logs/NAME.log,
+# prints one line with the verdict, the time and the suite's own closing line.
+run_suite() {
+  local name=$1
+  shift
+  if [ -n "$filter" ] && [[ "$name" != *"$filter"* ]]; then
+    return 0
+  fi
+  local log="$logs/$name.log" t0 rc summary
+  t0=$(date +%s)
+  echo "=== $name: $*"
+  "$@" >"$log" 2>&1
+  rc=$?
+  summary=$(grep -E "Passed!|Failed!|^(ok|FAIL|PASS)\b|[0-9]+ passed|^# (pass|fail) |: [0-9]+ passed, [0-9]+ failed|OK —|OK:" "$log" \
+    | sed -E 's/^[[:space:]]+//' | tail -n 3 | paste -sd ';' -)
+  if [ $rc -eq 0 ]; then
+    passed=$((passed + 1))
+    results+=("PASS  $name ($(( $(date +%s) - t0 ))s) ${summary}")
+  else
+    failed=$((failed + 1))
+    results+=("FAIL  $name ($(( $(date +%s) - t0 ))s, exit $rc) ${summary}")
+    echo "--- $name failed; last 60 lines of $log:"
+    tail -n 60 "$log"
+  fi
+  echo "${results[-1]}"
+}
+
+install_debian_packages() {
+  local wanted=(golang-go golang-google-grpc-dev golang-google-protobuf-dev
+                golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev
+                protoc-gen-go protoc-gen-go-grpc protobuf-compiler protobuf-compiler-grpc
+                python3-grpcio python3-protobuf python3-pytest)
+  local missing=()
+  for p in "${wanted[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "debian packages: all present"
+    return 0
+  fi
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  echo "debian packages: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -q && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q "${missing[@]}"
+}
+
+proto_lint() {
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error) || return 1
+  (cd protos && ../tools/node_modules/.bin/buf lint && ../tools/node_modules/.bin/buf format --diff --exit-code) || return 1
+  echo "buf: lint OK: 1 passed, 0 failed"
+}
+
+dotnet_build() {
+  dotnet build Sidecar.sln -c Release --nologo -clp:ErrorsOnly -warnaserror
+}
+
+dotnet_test() {
+  dotnet test "$1" -c Release --no-build --nologo
+}
+
+client_suite() {
+  SIDECAR_SKIP_BUILD=1 tests/conformance/with-daemon.sh "$@"
+}
+
+bench_smoke() {
+  if [ ! -x bench/run.sh ]; then
+    echo "bench/run.sh is missing"
+    return 1
+  fi
+  bench/run.sh --smoke
+}
+
+run_suite setup-debian-packages install_debian_packages
+run_suite proto-lint proto_lint
+run_suite proto-stubs-fresh scripts/check-stubs.sh
+run_suite dotnet-build dotnet_build
+run_suite dotnet-unit dotnet_test tests/Sidecar.Tests/Sidecar.Tests.csproj
+run_suite dotnet-functional dotnet_test tests/Sidecar.FunctionalTests/Sidecar.FunctionalTests.csproj
+run_suite client-csharp client_suite dotnet test clients/csharp/Sidecar.Client.Tests/Sidecar.Client.Tests.csproj -c Release --no-build --nologo
+run_suite client-go client_suite clients/go/test.sh
+run_suite client-python client_suite clients/python/test.sh
+run_suite client-node client_suite clients/node/test.sh
+run_suite deploy-publish scripts/publish.sh artifacts/publish
+run_suite deploy-check scripts/check-deploy.sh -q --smoke artifacts/publish
+run_suite bench-smoke bench_smoke
+
+echo
+echo "=== summary ($(( $(date +%s) - started ))s; logs in artifacts/test-logs)"
+printf '%s\n' "${results[@]}"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
