@@ -76,6 +76,8 @@ internal static class SidecarApp
         services.AddSingleton<RequestValidator>();
         services.AddSingleton<CallTracker>();
         services.AddSingleton<ReadinessState>();
+        // Order matters: the socket gets its mode before the coordinator marks the daemon ready.
+        services.AddHostedService<SocketFileLifecycle>();
         services.AddHostedService<ShutdownCoordinator>();
 
         services.AddGrpc(o =>
@@ -220,8 +222,6 @@ internal static class SidecarApp
         lifetime.ApplicationStarted.Register(() =>
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sidecar");
-            SidecarOptionsValidator.TryParseMode(options.SocketMode, out var mode);
-            SocketFile.SetMode(options.Socket, mode);
             if (app.Services.GetRequiredService<StartupNotes>().StaleSocketRemoved)
             {
                 Log.StaleSocketRemoved(logger, options.Socket);

@@ -44,7 +44,7 @@ internal static class SocketFile
         }
     }
 
-    private static bool Answers(string path)
+    public static bool Answers(string path)
     {
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
