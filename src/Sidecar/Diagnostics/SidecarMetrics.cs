@@ -12,6 +12,17 @@ internal sealed class SidecarMetrics : IDisposable
 {
     public const string MeterName = "Sidecar";
 
+    // LLM calls last from milliseconds to minutes; the daemon's own share is microseconds.
+    private static readonly InstrumentAdvice<double> CallBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    };
+
+    private static readonly InstrumentAdvice<double> OverheadBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
+    };
+
     private readonly Meter _meter;
     private readonly Counter<long> _cacheHits;
     private readonly Counter<long> _cacheMisses;
@@ -36,9 +47,9 @@ internal sealed class SidecarMetrics : IDisposable
         _cacheCreations = _meter.CreateCounter<long>("sidecar.client_cache.creations", description: "Upstream clients built.");
         _cacheEvictions = _meter.CreateCounter<long>("sidecar.client_cache.evictions", description: "Clients that left the cache, by reason.");
         _requests = _meter.CreateCounter<long>("sidecar.requests", description: "Finished calls by rpc, model and gRPC status code.");
-        _duration = _meter.CreateHistogram<double>("sidecar.request.duration", unit: "s", description: "Call duration as the daemon saw it.");
-        _timeToFirstToken = _meter.CreateHistogram<double>("sidecar.stream.time_to_first_token", unit: "s", description: "Time from the call's start to its first streamed chunk.");
-        _overhead = _meter.CreateHistogram<double>("sidecar.request.overhead", unit: "s", description: "Time the daemon added: call duration minus time spent waiting on the upstream.");
+        _duration = _meter.CreateHistogram("sidecar.request.duration", unit: "s", description: "Call duration as the daemon saw it.", tags: null, advice: CallBuckets);
+        _timeToFirstToken = _meter.CreateHistogram("sidecar.stream.time_to_first_token", unit: "s", description: "Time from the call's start to its first streamed chunk.", tags: null, advice: CallBuckets);
+        _overhead = _meter.CreateHistogram("sidecar.request.overhead", unit: "s", description: "Time the daemon added: call duration minus time spent waiting on the upstream.", tags: null, advice: OverheadBuckets);
         _tokens = _meter.CreateCounter<long>("sidecar.tokens", unit: "{token}", description: "Tokens reported by the upstream, by kind, key_ref and model.");
         _upstreamAttempts = _meter.CreateCounter<long>("sidecar.upstream.attempts", description: "HTTP attempts made to upstreams.");
         _upstreamRetries = _meter.CreateCounter<long>("sidecar.upstream.retries", description: "Attempts that were retries of a failed one.");

@@ -45,6 +45,7 @@ internal static class SidecarApp
         builder.Services.AddSingleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>();
 
         AddSidecarServices(builder.Services, options);
+        builder.Services.AddSidecarTelemetry(builder.Configuration);
         ConfigureListeners(builder.WebHost, options);
 
         if (SocketFile.Prepare(options.Socket))
@@ -212,6 +213,7 @@ internal static class SidecarApp
         app.MapGrpcService<CompletionsService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapPrometheusScrapingEndpoint(TelemetrySetup.ScrapePath);
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthNames.LiveTag) });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthNames.ReadyTag) });
     }
