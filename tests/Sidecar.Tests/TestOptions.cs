@@ -15,14 +15,5 @@ internal static class TestOptions
 
     public static IOptions<SidecarOptions> Wrap(SidecarOptions options) => Options.Create(options);
 
-    public static IOptionsMonitor<SidecarOptions> Monitor(SidecarOptions options) => new StaticMonitor(options);
-
-    private sealed class StaticMonitor(SidecarOptions value) : IOptionsMonitor<SidecarOptions>
-    {
-        public SidecarOptions CurrentValue => value;
-
-        public SidecarOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<SidecarOptions, string?> listener) => null;
-    }
+    public static LiveOptions Live(SidecarOptions options) => new(options);
 }

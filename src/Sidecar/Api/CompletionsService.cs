@@ -32,7 +32,7 @@ internal sealed class CompletionsService(
         try
         {
             using var call = calls.Enter(context.CancellationToken);
-            var (key, provider) = Prepare(request);
+            var (key, provider) = Prepare(request, context);
             var upstreamStart = time.GetTimestamp();
             var response = await provider.CompleteAsync(request, key, call.Token).ConfigureAwait(false);
             outcome.UpstreamTicks = time.GetTimestamp() - upstreamStart;
@@ -57,7 +57,7 @@ internal sealed class CompletionsService(
         try
         {
             using var call = calls.Enter(context.CancellationToken);
-            var (key, provider) = Prepare(request);
+            var (key, provider) = Prepare(request, context);
             await using var chunks = provider.StreamAsync(request, key, call.Token).GetAsyncEnumerator(call.Token);
             var first = true;
             while (true)
@@ -97,10 +97,11 @@ internal sealed class CompletionsService(
         }
     }
 
-    private (ResolvedKey Key, IChatProvider Provider) Prepare(CompleteRequest request)
+    private (ResolvedKey Key, IChatProvider Provider) Prepare(CompleteRequest request, ServerCallContext context)
     {
         validator.Validate(request);
         var key = keys.Resolve(request.KeyRef);
+        CallerAuthorizer.Authorize(key, PeerCredentials.Of(context.GetHttpContext()));
         if (key.Models is { } allowed && !allowed.Contains(request.Model))
         {
             throw new SidecarException(

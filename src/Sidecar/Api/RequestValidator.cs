@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Options;
 using Sidecar.Configuration;
 using Sidecar.Errors;
 using Sidecar.Keys;
@@ -12,7 +11,7 @@ namespace Sidecar.Api;
 /// Checks a request before anything else happens, and reports every bad field at once with its path
 /// (<c>messages[3].role</c>), so a caller can fix a request in one round trip.
 /// </summary>
-internal sealed partial class RequestValidator(IOptions<SidecarOptions> options)
+internal sealed partial class RequestValidator(LiveOptions options)
 {
     private const int MaxModelLength = 256;
     private const int MaxStopSequences = 4;
@@ -20,18 +19,18 @@ internal sealed partial class RequestValidator(IOptions<SidecarOptions> options)
     private const int MaxMetadataKeyLength = 64;
     private const int MaxMetadataValueLength = 512;
 
-    private readonly LimitsOptions _limits = options.Value.Limits;
+    private LimitsOptions Limits => options.Current.Limits;
 
     /// <summary>Throws <see cref="SidecarException"/> with <see cref="SidecarError.InvalidRequest"/> when the request is malformed.</summary>
     public void Validate(CompleteRequest request)
     {
         // Size first: a request over the limit is not worth walking, and no one field is to blame.
         var size = request.CalculateSize();
-        if (size > _limits.MaxRequestBytes)
+        if (size > Limits.MaxRequestBytes)
         {
             throw new SidecarException(
                 SidecarError.InvalidRequest,
-                $"Invalid request: it is {size} bytes; the limit is {_limits.MaxRequestBytes} (Sidecar:Limits:MaxRequestBytes).");
+                $"Invalid request: it is {size} bytes; the limit is {Limits.MaxRequestBytes} (Sidecar:Limits:MaxRequestBytes).");
         }
 
         var violations = Check(request);
@@ -81,9 +80,9 @@ internal sealed partial class RequestValidator(IOptions<SidecarOptions> options)
             return;
         }
 
-        if (request.Messages.Count > _limits.MaxMessages)
+        if (request.Messages.Count > Limits.MaxMessages)
         {
-            v.Add(new("messages", $"{request.Messages.Count} messages; the limit is {_limits.MaxMessages}"));
+            v.Add(new("messages", $"{request.Messages.Count} messages; the limit is {Limits.MaxMessages}"));
             return;
         }
 
@@ -182,9 +181,9 @@ internal sealed partial class RequestValidator(IOptions<SidecarOptions> options)
 
     private void CheckTools(CompleteRequest request, List<FieldViolation> v)
     {
-        if (request.Tools.Count > _limits.MaxTools)
+        if (request.Tools.Count > Limits.MaxTools)
         {
-            v.Add(new("tools", $"{request.Tools.Count} tools; the limit is {_limits.MaxTools}"));
+            v.Add(new("tools", $"{request.Tools.Count} tools; the limit is {Limits.MaxTools}"));
             return;
         }
 
@@ -285,7 +284,7 @@ internal sealed partial class RequestValidator(IOptions<SidecarOptions> options)
 
         try
         {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = _limits.MaxJsonDepth });
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = Limits.MaxJsonDepth });
             if (requireObject && doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 v.Add(new(field, "must be a JSON object"));
@@ -294,7 +293,7 @@ internal sealed partial class RequestValidator(IOptions<SidecarOptions> options)
         catch (JsonException ex)
         {
             // JsonException's message names positions, never content.
-            v.Add(new(field, $"is not valid JSON (at most {_limits.MaxJsonDepth} levels deep): {ex.Message}"));
+            v.Add(new(field, $"is not valid JSON (at most {Limits.MaxJsonDepth} levels deep): {ex.Message}"));
         }
     }
 

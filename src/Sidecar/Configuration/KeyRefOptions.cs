@@ -16,6 +16,13 @@ public sealed class KeyRefOptions
 
     /// <summary>Models callers may ask for with this key reference; empty allows any.</summary>
     public List<string> Models { get; set; } = [];
+
+    /// <summary>Caller uids (from the socket's peer credentials) allowed to use this key ref. Empty, with
+    /// <see cref="AllowedGids"/> empty too: anyone who can open the socket.</summary>
+    public List<uint> AllowedUids { get; set; } = [];
+
+    /// <summary>Caller primary gids allowed to use this key ref (see <see cref="AllowedUids"/>).</summary>
+    public List<uint> AllowedGids { get; set; } = [];
 }
 
 /// <summary>The provider names a key reference can have.</summary>

@@ -27,6 +27,15 @@ public sealed class SidecarOptions
     /// <summary>A folder whose files are key references (file name = key_ref, content = key). Default none.</summary>
     public string? KeysDirectory { get; set; }
 
+    /// <summary>Caller uids allowed to use key references from <see cref="KeysDirectory"/>. Default: anyone who can open the socket.</summary>
+    public List<uint> KeysDirectoryAllowedUids { get; set; } = [];
+
+    /// <summary>Caller primary gids allowed to use key references from <see cref="KeysDirectory"/>.</summary>
+    public List<uint> KeysDirectoryAllowedGids { get; set; } = [];
+
+    /// <summary>Group (numeric gid) given to the socket file, so agents in that group may connect. Default: the daemon's.</summary>
+    public uint? SocketGroup { get; set; }
+
     /// <summary>Upstream for key references that name none. Default <c>https://api.openai.com/v1</c>.</summary>
     public string DefaultEndpoint { get; set; } = "https://api.openai.com/v1";
 

@@ -32,4 +32,10 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "Upstream {Endpoint} answered {Status} for key_ref {KeyRef}")]
     public static partial void UpstreamFailed(ILogger logger, string endpoint, int status, string keyRef);
+
+    [LoggerMessage(11, LogLevel.Error, "Configuration change refused, the previous configuration stays in force: {Problems}")]
+    public static partial void ConfigurationRefused(ILogger logger, string problems);
+
+    [LoggerMessage(12, LogLevel.Information, "Configuration reloaded: {KeyRefCount} configured key refs")]
+    public static partial void ConfigurationReloaded(ILogger logger, int keyRefCount);
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 using Sidecar.Configuration;
 
 namespace Sidecar.Health;
@@ -25,7 +24,7 @@ internal sealed class LivenessCheck : IHealthCheck
 }
 
 /// <summary>Readiness: listeners bound, not stopping, and the keys directory (when configured) readable.</summary>
-internal sealed class ReadinessCheck(ReadinessState state, IOptionsMonitor<SidecarOptions> options) : IHealthCheck
+internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -39,7 +38,7 @@ internal sealed class ReadinessCheck(ReadinessState state, IOptionsMonitor<Sidec
             return Task.FromResult(HealthCheckResult.Unhealthy("starting"));
         }
 
-        if (options.CurrentValue.KeysDirectory is { Length: > 0 } directory && !IsReadable(directory))
+        if (options.Current.KeysDirectory is { Length: > 0 } directory && !IsReadable(directory))
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("keys directory unreadable"));
         }

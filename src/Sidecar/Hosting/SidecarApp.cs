@@ -41,8 +41,10 @@ internal static class SidecarApp
         var formatter = builder.Configuration["Logging:Console:FormatterName"] ?? "json";
         builder.Logging.AddConsole(o => o.FormatterName = formatter);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownGrace + TimeSpan.FromSeconds(10));
-        builder.Services.AddOptions<SidecarOptions>().Bind(section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<SidecarOptions>, SidecarOptionsValidator>();
+        // Validated above, as a whole; reloads are validated by LiveOptions, which keeps the old
+        // settings when new ones are invalid (an options validator would throw on every read instead).
+        builder.Services.AddOptions<SidecarOptions>().Bind(section);
+        builder.Services.AddSingleton<LiveOptions>();
 
         AddSidecarServices(builder.Services, options);
         builder.Services.AddSidecarTelemetry(builder.Configuration);
@@ -164,6 +166,7 @@ internal static class SidecarApp
                 listen.Use(next => connection =>
                 {
                     Listeners.Tag(connection, ListenerKind.Socket);
+                    PeerCredentials.Attach(connection);
                     return next(connection);
                 });
             });

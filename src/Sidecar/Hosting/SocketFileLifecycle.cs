@@ -28,6 +28,11 @@ internal sealed partial class SocketFileLifecycle(IOptions<SidecarOptions> optio
     {
         SidecarOptionsValidator.TryParseMode(options.Value.SocketMode, out var mode);
         SocketFile.SetMode(options.Value.Socket, mode);
+        if (options.Value.SocketGroup is { } group && Chown(options.Value.Socket, uint.MaxValue, group) != 0)
+        {
+            throw new SocketFileException($"Could not give {options.Value.Socket} group {group} (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
         RestoreUmask();
         return Task.CompletedTask;
     }
@@ -57,6 +62,10 @@ internal sealed partial class SocketFileLifecycle(IOptions<SidecarOptions> optio
             _previousUmask = null;
         }
     }
+
+    // uint.MaxValue (-1) leaves the owner as it is.
+    [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Chown(string path, uint owner, uint group);
 
     [LibraryImport("libc", EntryPoint = "umask")]
     private static partial uint Umask(uint mask);

@@ -2,7 +2,6 @@ using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Options;
 using Sidecar.Clients;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
@@ -23,16 +22,15 @@ internal sealed class KeyResolver : IDisposable
     // Keyed per process: a fingerprint tells two secrets apart without being a stable hash of either.
     private static readonly byte[] FingerprintKey = RandomNumberGenerator.GetBytes(32);
 
-    private readonly IOptionsMonitor<SidecarOptions> _options;
+    private readonly LiveOptions _options;
     private readonly ILogger<KeyResolver> _logger;
     private readonly MemoryCache _resolved;
-    private readonly IDisposable? _onChange;
 
-    public KeyResolver(IOptionsMonitor<SidecarOptions> options, TimeProvider time, ILogger<KeyResolver> logger)
+    public KeyResolver(LiveOptions options, TimeProvider time, ILogger<KeyResolver> logger)
     {
         _options = options;
         _logger = logger;
-        var current = options.CurrentValue;
+        var current = options.Current;
         _resolved = new MemoryCache(new MemoryCacheOptions
         {
             Clock = new TimeProviderClock(time),
@@ -41,7 +39,7 @@ internal sealed class KeyResolver : IDisposable
         });
 
         // A reloaded configuration may move or remove key references: forget what was resolved.
-        _onChange = options.OnChange(_ => _resolved.Compact(1.0));
+        options.Changed += OnConfigurationChanged;
     }
 
     /// <summary>Resolves a valid key_ref name, or throws <see cref="SidecarException"/>.</summary>
@@ -52,7 +50,7 @@ internal sealed class KeyResolver : IDisposable
             return cached!;
         }
 
-        var options = _options.CurrentValue;
+        var options = _options.Current;
         var resolved = ResolveUncached(keyRef, options);
         using (var entry = _resolved.CreateEntry(keyRef))
         {
@@ -78,7 +76,15 @@ internal sealed class KeyResolver : IDisposable
             if (File.Exists(path))
             {
                 var secret = ReadSecretFile(keyRef, path);
-                return Create(keyRef, Providers.OpenAI, new Uri(options.DefaultEndpoint), secret, models: null);
+                return new ResolvedKey(
+                    keyRef,
+                    Providers.OpenAI,
+                    new Uri(options.DefaultEndpoint),
+                    secret,
+                    Fingerprint(secret),
+                    models: null,
+                    SetOrNull(options.KeysDirectoryAllowedUids),
+                    SetOrNull(options.KeysDirectoryAllowedGids));
             }
         }
 
@@ -96,7 +102,15 @@ internal sealed class KeyResolver : IDisposable
         var secret = provider == Providers.Echo && string.IsNullOrEmpty(configured.ApiKey)
             ? string.Empty
             : ReadConfiguredSecret(keyRef, configured.ApiKey ?? string.Empty);
-        return Create(keyRef, provider, endpoint, secret, models);
+        return new ResolvedKey(
+            keyRef,
+            provider,
+            endpoint,
+            secret,
+            Fingerprint(secret),
+            models,
+            SetOrNull(configured.AllowedUids),
+            SetOrNull(configured.AllowedGids));
     }
 
     private string ReadConfiguredSecret(string keyRef, string spec)
@@ -146,8 +160,9 @@ internal sealed class KeyResolver : IDisposable
         return text;
     }
 
-    private static ResolvedKey Create(string keyRef, string provider, Uri endpoint, string secret, IReadOnlySet<string>? models) =>
-        new(keyRef, provider, endpoint, secret, Fingerprint(secret), models);
+    private static IReadOnlySet<uint>? SetOrNull(List<uint> values) => values.Count == 0 ? null : values.ToFrozenSet();
+
+    private void OnConfigurationChanged(SidecarOptions options) => _resolved.Compact(1.0);
 
     internal static string Fingerprint(string secret)
     {
@@ -163,7 +178,7 @@ internal sealed class KeyResolver : IDisposable
 
     public void Dispose()
     {
-        _onChange?.Dispose();
+        _options.Changed -= OnConfigurationChanged;
         _resolved.Dispose();
     }
 }

@@ -6,8 +6,18 @@ namespace Sidecar.Keys;
 /// </summary>
 internal sealed class ResolvedKey
 {
-    public ResolvedKey(string keyRef, string provider, Uri endpoint, string secret, string fingerprint, IReadOnlySet<string>? models)
+    public ResolvedKey(
+        string keyRef,
+        string provider,
+        Uri endpoint,
+        string secret,
+        string fingerprint,
+        IReadOnlySet<string>? models,
+        IReadOnlySet<uint>? allowedUids = null,
+        IReadOnlySet<uint>? allowedGids = null)
     {
+        AllowedUids = allowedUids;
+        AllowedGids = allowedGids;
         KeyRef = keyRef;
         Provider = provider;
         Endpoint = endpoint;
@@ -32,6 +42,12 @@ internal sealed class ResolvedKey
 
     /// <summary>Models callers may ask for; null allows any.</summary>
     public IReadOnlySet<string>? Models { get; }
+
+    /// <summary>Caller uids allowed to use this key ref; null when no uid list is configured.</summary>
+    public IReadOnlySet<uint>? AllowedUids { get; }
+
+    /// <summary>Caller primary gids allowed to use this key ref; null when no gid list is configured.</summary>
+    public IReadOnlySet<uint>? AllowedGids { get; }
 
     /// <summary>(key_ref, fingerprint, endpoint): one upstream client exists per distinct value.</summary>
     public string CacheKey { get; }

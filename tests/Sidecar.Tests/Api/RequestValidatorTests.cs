@@ -6,7 +6,7 @@ namespace Sidecar.Tests.Api;
 
 public sealed class RequestValidatorTests
 {
-    private readonly RequestValidator _validator = new(TestOptions.Wrap(TestOptions.Create(o =>
+    private readonly RequestValidator _validator = new(TestOptions.Live(TestOptions.Create(o =>
     {
         o.Limits.MaxMessages = 5;
         o.Limits.MaxRequestBytes = 4096;

@@ -20,7 +20,7 @@ public sealed class KeyResolverTests : IDisposable
             o.KeyRefreshInterval = TimeSpan.FromSeconds(10);
             change?.Invoke(o);
         });
-        var resolver = new KeyResolver(TestOptions.Monitor(options), _time, NullLogger<KeyResolver>.Instance);
+        var resolver = new KeyResolver(TestOptions.Live(options), _time, NullLogger<KeyResolver>.Instance);
         _owned.Add(resolver);
         return resolver;
     }

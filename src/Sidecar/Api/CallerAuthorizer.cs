@@ -1,0 +1,32 @@
+using Sidecar.Errors;
+using Sidecar.Hosting;
+using Sidecar.Keys;
+
+namespace Sidecar.Api;
+
+/// <summary>
+/// Checks the caller's uid/gid (from the socket, see <see cref="PeerCredentials"/>) against a key
+/// reference's allow-lists. No allow-list: the socket's file mode and group are the only gate.
+/// Only the peer's primary gid is known to the kernel's <c>SO_PEERCRED</c>; supplementary groups are not.
+/// </summary>
+internal static class CallerAuthorizer
+{
+    public static void Authorize(ResolvedKey key, PeerCredentials? peer)
+    {
+        if (key.AllowedUids is null && key.AllowedGids is null)
+        {
+            return;
+        }
+
+        if (peer is { } p && (key.AllowedUids?.Contains(p.Uid) == true || key.AllowedGids?.Contains(p.Gid) == true))
+        {
+            return;
+        }
+
+        var who = peer is { } known ? $"uid {known.Uid} gid {known.Gid}" : "an unidentified caller";
+        throw new SidecarException(
+            SidecarError.KeyRefForbidden,
+            $"key_ref '{key.KeyRef}' may not be used by {who}.",
+            metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef });
+    }
+}

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Sidecar.Configuration;
+using Sidecar.FakeUpstream;
+using Sidecar.V1;
+
+namespace Sidecar.FunctionalTests;
+
+/// <summary>Metrics, tracing, caller authorization and configuration reload on the real daemon.</summary>
+public sealed partial class OperationsTests
+{
+    [Fact]
+    public async Task Metrics_AfterAScriptedSequence_CountExactly()
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        await using var daemon = await Daemon.StartAsync(upstream);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await daemon.Client.CompleteAsync(Requests.Fake("fake-1")).ResponseAsync.WaitAsync(Daemon.Timeout);
+        }
+
+        var unknown = Requests.Fake("fake-1");
+        unknown.KeyRef = "unknown";
+        await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(unknown).ResponseAsync, StatusCode.NotFound, "KEY_REF_NOT_FOUND");
+        await CompletionsTests.ReadAllAsync(daemon.Client.StreamComplete(Requests.Fake("fake-1")));
+
+        var metrics = await ScrapeAsync(daemon);
+
+        Assert.Equal(3, metrics.Value("sidecar_client_cache_hits_total"));
+        Assert.Equal(1, metrics.Value("sidecar_client_cache_misses_total"));
+        Assert.Equal(1, metrics.Value("sidecar_client_cache_creations_total"));
+        Assert.Equal(1, metrics.Value("sidecar_client_cache_entries"));
+        Assert.Equal(3, metrics.Value("sidecar_requests_total", ("rpc", "Complete"), ("code", "OK"), ("model", "fake-1")));
+        Assert.Equal(1, metrics.Value("sidecar_requests_total", ("rpc", "Complete"), ("code", "NOT_FOUND")));
+        Assert.Equal(1, metrics.Value("sidecar_requests_total", ("rpc", "StreamComplete"), ("code", "OK")));
+        Assert.Equal(4 * 3, metrics.Value("sidecar_tokens_total", ("kind", "prompt"), ("key_ref", "fake"), ("model", "fake-1")));
+        Assert.Equal(4 * 4, metrics.Value("sidecar_tokens_total", ("kind", "completion"), ("key_ref", "fake"), ("model", "fake-1")));
+        Assert.Equal(4, metrics.Value("sidecar_upstream_attempts_total"));
+        Assert.Equal(0, metrics.Value("sidecar_streams_in_flight"));
+        Assert.Equal(1, metrics.Value("sidecar_stream_time_to_first_token_seconds_count"));
+        Assert.Equal(4, metrics.Value("sidecar_request_overhead_seconds_count", ("rpc", "Complete")) + metrics.Value("sidecar_request_overhead_seconds_count", ("rpc", "StreamComplete")));
+        Assert.True(metrics.Has("http_client_open_connections"), "System.Net.Http connection metrics are exported");
+        Assert.True(metrics.Has("dotnet_gc_heap_total_allocated_bytes_total"), ".NET runtime metrics are exported");
+    }
+
+    [Fact]
+    public async Task Tracing_CallersTraceparent_ReachesTheUpstreamAndTheCallLogLine()
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        await using var daemon = await Daemon.StartAsync(upstream);
+        const string traceId = "0af7651916cd43dd8448eb211c80319c";
+        var headers = new Metadata { { "traceparent", $"00-{traceId}-b7ad6b7169203331-01" } };
+
+        await daemon.Client.CompleteAsync(Requests.Fake("fake-1"), headers).ResponseAsync.WaitAsync(Daemon.Timeout);
+
+        var seen = upstream.Requests.Single().Traceparent;
+        Assert.NotNull(seen);
+        Assert.Equal(traceId, seen.Split('-')[1]);
+        Assert.Contains(daemon.LogLines, l => l.Contains("call Complete key_ref=fake model=fake-1 status=OK", StringComparison.Ordinal) && l.Contains($"trace_id={traceId}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Authorization_PeerUidAndGid_AreCheckedAgainstTheKeyRefsAllowLists()
+    {
+        var (uid, gid) = CurrentIds();
+        await using var daemon = await Daemon.StartAsync(upstream: null, new Dictionary<string, string>
+        {
+            ["Sidecar:Keys:by-uid:Provider"] = "echo",
+            ["Sidecar:Keys:by-uid:AllowedUids:0"] = uid.ToString(CultureInfo.InvariantCulture),
+            ["Sidecar:Keys:by-gid:Provider"] = "echo",
+            ["Sidecar:Keys:by-gid:AllowedGids:0"] = gid.ToString(CultureInfo.InvariantCulture),
+            ["Sidecar:Keys:someone-else:Provider"] = "echo",
+            ["Sidecar:Keys:someone-else:AllowedUids:0"] = "54321",
+            ["Sidecar:Keys:someone-else:AllowedGids:0"] = "54321",
+        });
+
+        foreach (var allowed in new[] { "by-uid", "by-gid", "echo" })
+        {
+            var request = Requests.Echo("hi");
+            request.KeyRef = allowed;
+            Assert.Equal("hi", (await daemon.Client.CompleteAsync(request).ResponseAsync.WaitAsync(Daemon.Timeout)).Message.Content);
+        }
+
+        var denied = Requests.Echo("hi");
+        denied.KeyRef = "someone-else";
+        var status = await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(denied).ResponseAsync, StatusCode.PermissionDenied, "KEY_REF_FORBIDDEN");
+        Assert.Contains($"uid {uid}", status!.Message);
+    }
+
+    [Fact]
+    public async Task Authorization_ACallerWithAnotherUid_IsAllowedOrDeniedByItsOwnUid()
+    {
+        const int nobody = 65534;
+        await using var daemon = await Daemon.StartAsync(upstream: null, new Dictionary<string, string>
+        {
+            ["Sidecar:SocketMode"] = "0666",
+            ["Sidecar:Keys:for-nobody:Provider"] = "echo",
+            ["Sidecar:Keys:for-nobody:AllowedUids:0"] = nobody.ToString(CultureInfo.InvariantCulture),
+            ["Sidecar:Keys:for-root:Provider"] = "echo",
+            ["Sidecar:Keys:for-root:AllowedUids:0"] = "0",
+        });
+        File.SetUnixFileMode(daemon.Directory, (UnixFileMode)Convert.ToInt32("755", 8));
+        var client = PythonPeer.Prepare(daemon.Directory);
+
+        var output = await PythonPeer.RunAsAsync(nobody, client, daemon.Socket, ["for-nobody", "for-root", "echo"]);
+
+        Assert.Equal(["for-nobody OK", "for-root PERMISSION_DENIED KEY_REF_FORBIDDEN", "echo OK"], output);
+    }
+
+    [Fact]
+    public async Task Reload_ChangedKeyRefsApplyAndAnInvalidConfigurationIsRefused()
+    {
+        var configFile = Path.Combine(Path.GetTempPath(), $"sidecar-reload-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(configFile, """{ "Sidecar": { "Keys": { "reload-a": { "Provider": "echo" } } } }""");
+        try
+        {
+            await using var daemon = await Daemon.StartAsync(upstream: null, new Dictionary<string, string> { ["config"] = configFile });
+            var live = daemon.App.Services.GetRequiredService<LiveOptions>();
+            await AssertAnswersAsync(daemon, "reload-a");
+            await AssertNotFoundAsync(daemon, "reload-b");
+
+            var reload = live.NextReload;
+            await File.WriteAllTextAsync(configFile, """{ "Sidecar": { "Keys": { "reload-b": { "Provider": "echo" } } } }""");
+            await reload.WaitAsync(Daemon.Timeout);
+
+            await AssertAnswersAsync(daemon, "reload-b");
+            await AssertNotFoundAsync(daemon, "reload-a");
+
+            reload = live.NextReload;
+            await File.WriteAllTextAsync(configFile, """{ "Sidecar": { "Keys": { "broken": { "Provider": "mystery" } } } }""");
+            await reload.WaitAsync(Daemon.Timeout);
+
+            await AssertAnswersAsync(daemon, "reload-b");
+            await AssertNotFoundAsync(daemon, "broken");
+            Assert.Contains(daemon.LogLines, l => l.Contains("Configuration change refused", StringComparison.Ordinal) && l.Contains("Sidecar:Keys:broken:Provider", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(configFile);
+        }
+    }
+
+    private static async Task AssertAnswersAsync(Daemon daemon, string keyRef)
+    {
+        var request = Requests.Echo("still here");
+        request.KeyRef = keyRef;
+        var response = await daemon.Client.CompleteAsync(request).ResponseAsync.WaitAsync(Daemon.Timeout);
+        Assert.Equal("still here", response.Message.Content);
+    }
+
+    private static Task AssertNotFoundAsync(Daemon daemon, string keyRef)
+    {
+        var request = Requests.Echo("x");
+        request.KeyRef = keyRef;
+        return RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(request).ResponseAsync, StatusCode.NotFound, "KEY_REF_NOT_FOUND");
+    }
+
+    private static (uint Uid, uint Gid) CurrentIds()
+    {
+        var status = File.ReadAllLines("/proc/self/status");
+        static uint Field(string[] lines, string name) =>
+            uint.Parse(lines.First(l => l.StartsWith(name, StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        return (Field(status, "Uid:"), Field(status, "Gid:"));
+    }
+
+    private static async Task<Scrape> ScrapeAsync(Daemon daemon)
+    {
+        using var http = daemon.HttpPortClient();
+        var text = await http.GetStringAsync("/metrics").WaitAsync(Daemon.Timeout);
+        return new Scrape(text);
+    }
+
+    /// <summary>A Prometheus text scrape, read by series name and labels.</summary>
+    private sealed partial class Scrape(string text)
+    {
+        private readonly List<(string Name, Dictionary<string, string> Labels, double Value)> _series = Parse(text);
+
+        public bool Has(string name) => _series.Any(s => s.Name == name);
+
+        /// <summary>The sum over every series of that name whose labels include the given ones.</summary>
+        public double Value(string name, params (string Key, string Value)[] labels) =>
+            _series.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).Sum(s => s.Value);
+
+        private static List<(string, Dictionary<string, string>, double)> Parse(string text)
+        {
+            var series = new List<(string, Dictionary<string, string>, double)>();
+            foreach (var line in text.Split('\n'))
+            {
+                var match = SeriesLine().Match(line);
+                if (!match.Success)
+                {
+                    continue;
+                }
+
+                var labels = LabelPair().Matches(match.Groups["labels"].Value).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+                series.Add((match.Groups["name"].Value, labels, double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture)));
+            }
+
+            return series;
+        }
+
+        [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)")]
+        private static partial Regex SeriesLine();
+
+        [GeneratedRegex("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"")]
+        private static partial Regex LabelPair();
+    }
+}
