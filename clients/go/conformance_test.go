@@ -110,7 +110,7 @@ func TestConformance(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	// A case that hangs fails after 30 s instead of the 60 s default.
+	// A case that hangs fails after 30 s instead of the 120 s default.
 	client, err := sidecar.Dial(ctx, socket, sidecar.WithReadyTimeout(30*time.Second), sidecar.WithDefaultTimeout(30*time.Second))
 	if err != nil {
 		t.Fatalf("Dial %s: %v", socket, err)

@@ -41,7 +41,7 @@ const (
 	// DefaultReadyTimeout bounds how long Dial waits for the daemon to become SERVING.
 	DefaultReadyTimeout = 10 * time.Second
 	// DefaultCallTimeout is the deadline given to a call whose context has none.
-	DefaultCallTimeout = 60 * time.Second
+	DefaultCallTimeout = 120 * time.Second
 )
 
 // SocketPath resolves the daemon's socket path: explicit if not empty, else $SIDECAR_SOCKET if
@@ -74,7 +74,7 @@ func WithReadyTimeout(d time.Duration) Option { return func(o *options) { o.read
 // fails fast with UNAVAILABLE if the daemon is not up (or waits, with grpc.WaitForReady(true)).
 func WithoutReadyWait() Option { return func(o *options) { o.waitReady = false } }
 
-// WithDefaultTimeout sets the deadline given to calls whose context has none (default 60 s;
+// WithDefaultTimeout sets the deadline given to calls whose context has none (default 120 s, as in every client;
 // it covers a whole stream, not each message). 0 or less turns the default deadline off.
 func WithDefaultTimeout(d time.Duration) Option { return func(o *options) { o.callTimeout = d } }
 

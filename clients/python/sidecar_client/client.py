@@ -146,7 +146,7 @@ def connect(
     socket_path: Optional[str] = None,
     *,
     ready_timeout: Optional[float] = 10.0,
-    default_timeout: Optional[float] = 60.0,
+    default_timeout: Optional[float] = 120.0,
     options: Sequence[Tuple[str, Any]] = (),
 ) -> Client:
     """Connects to the daemon's Unix socket and returns a :class:`Client`.

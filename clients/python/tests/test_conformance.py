@@ -71,7 +71,7 @@ def client():
         if os.environ.get("SIDECAR_CONFORMANCE_REQUIRED") == "1":
             pytest.fail(msg + "; SIDECAR_CONFORMANCE_REQUIRED=1, so this is a failure", pytrace=False)
         pytest.skip(msg)
-    # A case that hangs fails after 30 s instead of the 60 s default.
+    # A case that hangs fails after 30 s instead of the 120 s default.
     c = sc.connect(socket, ready_timeout=30, default_timeout=30)
     yield c
     c.close()
