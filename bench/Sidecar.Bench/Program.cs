@@ -6,7 +6,9 @@ using Sidecar.Bench.Upstream;
 // Sidecar.Bench upstream
 //     The bench upstream on 127.0.0.1 (a free port, printed as "port=N"); exits when stdin closes.
 // Sidecar.Bench run --repo DIR [--smoke] [--out DIR] [--doc FILE] [--micro FILE] [--findings FILE] [--commit SHA]
+//                   [--only PHASE,...] [--daemon-env NAME=VALUE]... [--daemon-arg ARG]...
 //     The load run. --out gets results.json and the PNG figures, --doc the Markdown report.
+//     --only/--daemon-env/--daemon-arg make an experiment (a subset, or the daemon run differently); see BenchOptions.
 //     --smoke: a few seconds of every phase; prints "bench-smoke-checks: passed=N failed=M" and exits 1 on a failure.
 if (args.Length > 0 && args[0] == "upstream")
 {
@@ -25,6 +27,13 @@ if (args.Length == 0 || args[0] != "run")
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 var smoke = args.Contains("--smoke");
+var options = BenchOptions.Parse(args);
+if (options.IsExperiment && (Option("--out") is null || Option("--doc") is null))
+{
+    Console.Error.WriteLine("bench: an experiment (--only, --daemon-env, --daemon-arg) needs --out and --doc, so it does not overwrite the published report.");
+    return 2;
+}
+
 var repo = Path.GetFullPath(Option("--repo") ?? ".");
 var outDir = Path.GetFullPath(Option("--out") ?? Path.Combine(repo, "docs", "bench"));
 var docPath = Path.GetFullPath(Option("--doc") ?? Path.Combine(repo, "docs", "benchmarks.md"));
@@ -43,11 +52,12 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-var run = new BenchRun(smoke ? BenchSettings.SmokeRun : BenchSettings.Full, daemonDll, workDir, Console.Out);
+var run = new BenchRun(smoke ? BenchSettings.SmokeRun : BenchSettings.Full, options, daemonDll, workDir, Console.Out);
 BenchResults results;
 try
 {
     results = await run.RunAsync(Option("--commit") ?? "unknown", cancel.Token);
+    results.Variant = options.Describe();
 }
 finally
 {
@@ -81,7 +91,8 @@ List<string> plots;
 try
 {
     plots = Plots.Write(outDir, results, run);
-    var expected = new[] { Plots.UnaryCdf, Plots.TtftCdf, Plots.ChurnRss };
+    var expected = new[] { (Plots.UnaryCdf, "unary"), (Plots.TtftCdf, "stream"), (Plots.ChurnRss, "churn") }
+        .Where(e => options.AnyOf(e.Item2)).Select(e => e.Item1).ToList();
     var ok = expected.All(p => plots.Contains(p) && new FileInfo(Path.Combine(outDir, p)).Length > 10_000);
     results.Checks.Add(new Check("plots", ok, string.Join(", ", plots)));
 }

@@ -1,14 +1,12 @@
-using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using OpenAI;
 using OpenAI.Chat;
 using Sidecar.Api;
 using Sidecar.Clients;
 using Sidecar.Configuration;
-using Sidecar.Diagnostics;
+using Sidecar.Hosting;
 using Sidecar.Keys;
 using Sidecar.Upstream;
 using Sidecar.V1;
@@ -38,18 +36,31 @@ public class HotPathBenchmarks
     public void Setup()
     {
         Environment.SetEnvironmentVariable("SIDECAR_BENCHMARK_KEY", "sk-benchmark");
-        var services = new ServiceCollection();
-        services.AddMetrics();
-        services.Configure<SidecarOptions>(o => o.Keys["team-a"] = new KeyRefOptions { ApiKey = "env:SIDECAR_BENCHMARK_KEY", Endpoint = "http://127.0.0.1:9/v1" });
-        _services = services.BuildServiceProvider();
-        var options = _services.GetRequiredService<IOptions<SidecarOptions>>();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Sidecar:Socket"] = "/tmp/sidecar-benchmarks.sock",
+            ["Sidecar:Keys:team-a:ApiKey"] = "env:SIDECAR_BENCHMARK_KEY",
+            ["Sidecar:Keys:team-a:Endpoint"] = "http://127.0.0.1:9/v1",
+        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var options = configuration.GetSection(SidecarOptions.SectionName).Get<SidecarOptions>()!;
 
-        var metrics = new SidecarMetrics(_services.GetRequiredService<IMeterFactory>());
-        _cache = new ClientCache(new OpenAIClientFactory(new UpstreamHttpPool(options), options), options, TimeProvider.System, metrics);
-        _resolver = new KeyResolver(_services.GetRequiredService<IOptionsMonitor<SidecarOptions>>(), TimeProvider.System, NullLogger<KeyResolver>.Instance);
+        // The daemon's own registrations: the objects are built as the daemon builds them, whatever
+        // their constructors need, so these benchmarks follow the code as it changes.
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddSingleton<Microsoft.AspNetCore.Hosting.IWebHostEnvironment>(new BenchmarkHostEnvironment());
+        services.AddOptions<SidecarOptions>().Bind(configuration.GetSection(SidecarOptions.SectionName));
+        services.AddSingleton<LiveOptions>();
+        SidecarApp.AddSidecarServices(services, options);
+        _services = services.BuildServiceProvider();
+
+        _cache = _services.GetRequiredService<ClientCache>();
+        _resolver = _services.GetRequiredService<KeyResolver>();
         _key = _resolver.Resolve("team-a");
         _client = _cache.GetOrCreate(_key);
-        _validator = new RequestValidator(options);
+        _validator = _services.GetRequiredService<RequestValidator>();
 
         _request = new CompleteRequest
         {
@@ -72,12 +83,7 @@ public class HotPathBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _cache.Dispose();
-        _resolver.Dispose();
-        _services.Dispose();
-    }
+    public void Cleanup() => _services.Dispose();
 
     /// <summary>A cached client for a resolved key (every call after the first for a key).</summary>
     [Benchmark]

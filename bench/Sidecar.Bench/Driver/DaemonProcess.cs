@@ -38,7 +38,7 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     public double StartupMs { get; private set; }
 
     /// <summary>Starts the daemon with the bench key (<c>bench</c> → the bench upstream) and any extra settings.</summary>
-    public static async Task<DaemonProcess> StartAsync(string daemonDll, string workDir, string name, Uri upstream, IEnumerable<string> extraArgs, CancellationToken cancellationToken)
+    public static async Task<DaemonProcess> StartAsync(string daemonDll, string workDir, string name, Uri upstream, IEnumerable<string> extraArgs, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var socket = Path.Combine(workDir, $"{name}.sock");
         var logPath = Path.Combine(workDir, $"{name}.log");
@@ -59,6 +59,11 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (variable, value) in environment)
+        {
+            info.Environment[variable] = value;
         }
 
         info.Environment[ApiKeyVariable] = ApiKey;

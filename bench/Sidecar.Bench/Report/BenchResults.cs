@@ -18,6 +18,8 @@ internal sealed class BenchResults
     public List<ThroughputFigure> Throughput { get; set; } = [];
     public List<CpuFigure> Cpu { get; set; } = [];
     public double DaemonIdleCpuMsPerSecond { get; set; }
+    public double DaemonIdleAfterLoadCpuMsPerSecond { get; set; }
+    public string Variant { get; set; } = string.Empty;
     public MemoryFigures Memory { get; set; } = new();
     public List<CancelFigure> Cancel { get; set; } = [];
     public List<PhaseNoise> Noise { get; set; } = [];
@@ -60,7 +62,7 @@ internal sealed record StreamFigure(
 internal sealed record ThroughputFigure(string Kind, int Concurrency, PathStats Sidecar, PathStats Direct, CpuUse SidecarCpu, CpuUse DirectCpu);
 
 /// <summary>CPU per call of one variant: whose CPU it is is in the names.</summary>
-internal sealed record CpuFigure(string Variant, string Kind, int Calls, int Errors, double DaemonMs, double UpstreamMs, double DriverMs, double OthersMs, double WallSeconds);
+internal sealed record CpuFigure(string Variant, string Kind, int Calls, int Errors, double DaemonMs, double UpstreamMs, double DriverMs, double OthersMs, double WallSeconds, int Rounds = 1);
 
 internal sealed class MemoryFigures
 {

@@ -86,7 +86,7 @@ internal static class MarkdownReport
             Row(md, "start-up to ready (process start → health SERVING on the socket), p50", Ms(r.StartupMs.P50), "—", "—", null);
         }
 
-        Row(md, "highest open-loop unary rate sustained without errors", $"{r.MaxSustainedRate:N0} req/s".Replace(',', ' '), "—", "—", null);
+        Row(md, "highest open-loop unary rate sustained without errors", $"{Count(r.MaxSustainedRate)} req/s", "—", "—", null);
         L();
 
         // ---- Machine
@@ -124,7 +124,7 @@ internal static class MarkdownReport
           "whatever earlier calls are doing, so a slow answer cannot hold back the load (no coordinated omission). Latency " +
           "is from the start of each call to its complete answer. Each figure runs sidecar, direct, direct, sidecar blocks " +
           "and merges each path's two blocks. **Closed loop** (fixed concurrency) gives the maximum throughput.");
-        L($"- **Warm-up**: {(r.Smoke ? BenchSettings.SmokeRun : BenchSettings.Full).WarmupCalls:N0} unary calls and a tenth as many streams per path before anything is measured (JIT tiers, connection pools, caches).".Replace(',', ' '));
+        L($"- **Warm-up**: {Count((r.Smoke ? BenchSettings.SmokeRun : BenchSettings.Full).WarmupCalls)} unary calls and a tenth as many streams per path before anything is measured (JIT tiers, connection pools, caches).");
         L($"- **Streaming**: the upstream sends {BenchSettings.StreamChunks} content chunks, {BenchSettings.StreamIntervalMs} ms apart, each " +
           "flushed on its own, then a finish chunk, a usage chunk and `[DONE]`. Each content chunk carries the monotonic " +
           "time the upstream wrote it; the driver (same machine, same clock) subtracts it from the time it read the chunk: " +
@@ -230,7 +230,9 @@ internal static class MarkdownReport
         L("## CPU per call");
         L();
         L($"Fixed-count open-loop runs: unary at {BenchSettings.CpuUnaryRate:F0}/s, streams of {BenchSettings.StreamChunks} chunks ({BenchSettings.StreamIntervalMs} ms apart) at {BenchSettings.CpuStreamRate:F0}/s. " +
-          "CPU is user+system time from `/proc` (10 ms ticks), per call, in ms.");
+          "CPU is user+system time from `/proc` (10 ms ticks), per call, in ms. The variants run side by side after their own warm-up, " +
+          "in rounds (A B C D A B C D); each row is the lower of its rounds, since other work on the machine can only add CPU time " +
+          "(cache and core sharing). \"Other work\" is everyone else's CPU on the machine during the row, per call, for scale.");
         L();
         L("| variant | call | calls | daemon | upstream | driver | other work | errors |");
         L("|---|---|---:|---:|---:|---:|---:|---:|");
@@ -240,7 +242,7 @@ internal static class MarkdownReport
         }
 
         L();
-        L($"The idle daemon used {r.DaemonIdleCpuMsPerSecond:F1} ms of CPU per second.");
+        L($"The idle daemon used {r.DaemonIdleCpuMsPerSecond:F1} ms of CPU per second just after start, {r.DaemonIdleAfterLoadCpuMsPerSecond:F1} ms per second when idle after the load phases.");
         var echoUnary = r.Cpu.FirstOrDefault(c => c.Kind == "unary" && c.Variant.Contains("echo", StringComparison.Ordinal));
         var quietUnary = r.Cpu.FirstOrDefault(c => c.Kind == "unary" && c.Variant.Contains("log off", StringComparison.Ordinal));
         if (cpuUnary is not null && echoUnary is not null && quietUnary is not null)
@@ -398,6 +400,8 @@ internal static class MarkdownReport
 
     private static void DistRow(StringBuilder md, string figure, string path, Distribution d) =>
         md.Append($"| {figure} | {path} | {Us(d.P50)} | {Us(d.P90)} | {Us(d.P99)} | {Us(d.Max)} |\n");
+
+    private static string Count(double n) => n.ToString("N0", CultureInfo.InvariantCulture).Replace(',', ' ');
 
     public static string Us(double us) => double.IsNaN(us) ? "—" : string.Create(CultureInfo.InvariantCulture, $"{us:F0} µs");
 
