@@ -19,6 +19,9 @@ namespace Sidecar.FakeUpstream;
 /// <item><c>fake-drip</c>: streams 300 chunks <c>"tick "</c>, one every 20 ms; <c>fake-drip-N</c> streams N of them.</item>
 /// <item><c>fake-cut</c>: streams 3 chunks, then ends the response without a finish reason or [DONE].</item>
 /// <item><c>fake-reset</c>: streams 3 chunks, then aborts the connection.</item>
+/// <item><c>fake-failN-429-afterMSms</c> (e.g. <c>fake-fail1-429-after200ms</c>): the first N requests get 429 with
+/// <c>retry-after-ms: MS</c> and <c>Retry-After</c> in whole seconds (rounded up), then it answers.</item>
+/// <item><c>fake-slowdrip-MS</c>: streams its first chunk at once, then waits MS milliseconds before each of 3 more.</item>
 /// </list>
 /// </summary>
 internal static partial class Scenarios
@@ -49,6 +52,15 @@ internal static partial class Scenarios
         if (FailPattern().Match(name) is { Success: true } fail && count <= int.Parse(fail.Groups[1].Value))
         {
             await WriteError(context, int.Parse(fail.Groups[2].Value), "fake transient failure");
+            return;
+        }
+
+        if (RateLimitPattern().Match(name) is { Success: true } limited && count <= int.Parse(limited.Groups[1].Value))
+        {
+            var ms = int.Parse(limited.Groups[2].Value);
+            context.Response.Headers["retry-after-ms"] = ms.ToString();
+            context.Response.Headers.RetryAfter = ((ms + 999) / 1000).ToString();
+            await WriteError(context, 429, "Rate limit reached for requests");
             return;
         }
 
@@ -123,6 +135,16 @@ internal static partial class Scenarios
             {
                 await Task.Delay(20, ct);
                 await Event(context, Chunk(id, model, new JsonObject { ["content"] = "tick " }, null), ct);
+            }
+        }
+        else if (name.StartsWith("fake-slowdrip-", StringComparison.Ordinal))
+        {
+            var pause = int.Parse(name["fake-slowdrip-".Length..]);
+            await Event(context, Chunk(id, model, new JsonObject { ["content"] = "slow" }, null), ct);
+            for (var i = 0; i < 3; i++)
+            {
+                await Task.Delay(pause, ct);
+                await Event(context, Chunk(id, model, new JsonObject { ["content"] = " drip" }, null), ct);
             }
         }
         else if (toolCall is not null)
@@ -263,6 +285,9 @@ internal static partial class Scenarios
 
     [GeneratedRegex(@"^fake-fail(\d+)-(\d{3})$")]
     private static partial Regex FailPattern();
+
+    [GeneratedRegex(@"^fake-fail(\d+)-429-after(\d+)ms$")]
+    private static partial Regex RateLimitPattern();
 
     [GeneratedRegex(@"\s*\S+\s*$|\s*\S+")]
     private static partial Regex WordPattern();

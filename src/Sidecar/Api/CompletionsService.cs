@@ -4,6 +4,7 @@ using Sidecar.Diagnostics;
 using Sidecar.Errors;
 using Sidecar.Hosting;
 using Sidecar.Keys;
+using Sidecar.Resilience;
 using Sidecar.Upstream;
 using Sidecar.V1;
 
@@ -18,6 +19,7 @@ internal sealed class CompletionsService(
     KeyResolver keys,
     ChatProviders providers,
     CallTracker calls,
+    CallDeadlines deadlines,
     SidecarMetrics metrics,
     TimeProvider time,
     ILogger<CompletionsService> logger) : Completions.CompletionsBase
@@ -32,9 +34,10 @@ internal sealed class CompletionsService(
         try
         {
             using var call = calls.Enter(context.CancellationToken);
+            using var deadline = outcome.Deadline = deadlines.Start(context.Deadline, call.Token);
             var (key, provider) = Prepare(request, context);
             var upstreamStart = time.GetTimestamp();
-            var response = await provider.CompleteAsync(request, key, call.Token).ConfigureAwait(false);
+            var response = await provider.CompleteAsync(request, key, deadline.Deadline, deadline.Token).ConfigureAwait(false);
             outcome.UpstreamTicks = time.GetTimestamp() - upstreamStart;
             outcome.Usage = response.Usage;
             return response;
@@ -57,8 +60,9 @@ internal sealed class CompletionsService(
         try
         {
             using var call = calls.Enter(context.CancellationToken);
+            using var deadline = outcome.Deadline = deadlines.Start(context.Deadline, call.Token);
             var (key, provider) = Prepare(request, context);
-            await using var chunks = provider.StreamAsync(request, key, call.Token).GetAsyncEnumerator(call.Token);
+            await using var chunks = provider.StreamAsync(request, key, deadline.Deadline, deadline.Token).GetAsyncEnumerator(deadline.Token);
             var first = true;
             while (true)
             {
@@ -83,7 +87,7 @@ internal sealed class CompletionsService(
                     outcome.Usage = chunk.Usage;
                 }
 
-                await responseStream.WriteAsync(chunk, call.Token).ConfigureAwait(false);
+                await responseStream.WriteAsync(chunk, deadline.Token).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -127,7 +131,7 @@ internal sealed class CompletionsService(
                     "The sidecar shut down before the call finished; the answer is incomplete.",
                     retryAfter: TimeSpan.FromSeconds(1));
                 return Translate(cut, context, request, outcome);
-            case OperationCanceledException when context.Deadline <= time.GetUtcNow().UtcDateTime:
+            case OperationCanceledException when context.Deadline <= time.GetUtcNow().UtcDateTime || outcome.Deadline?.HasPassed == true:
                 return outcome.Fail(new RpcException(new Status(StatusCode.DeadlineExceeded, "The call's deadline passed.")), string.Empty);
             case OperationCanceledException:
                 return outcome.Fail(new RpcException(new Status(StatusCode.Cancelled, "The caller cancelled the call.")), string.Empty);
@@ -175,6 +179,9 @@ internal sealed class CompletionsService(
         public long Start { get; } = start;
 
         public long UpstreamTicks { get; set; }
+
+        /// <summary>The call's deadline, the caller's or the default one.</summary>
+        public CallDeadline? Deadline { get; set; }
 
         public V1.Usage? Usage { get; set; }
 

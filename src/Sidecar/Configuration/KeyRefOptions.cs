@@ -23,6 +23,9 @@ public sealed class KeyRefOptions
 
     /// <summary>Caller primary gids allowed to use this key ref (see <see cref="AllowedUids"/>).</summary>
     public List<uint> AllowedGids { get; set; } = [];
+
+    /// <summary>This key reference's own limits; an unset value comes from <c>Sidecar:Resilience:Limits</c>.</summary>
+    public KeyLimitsOptions? Limits { get; set; }
 }
 
 /// <summary>The provider names a key reference can have.</summary>

@@ -50,4 +50,7 @@ public sealed class SidecarOptions
     public LimitsOptions Limits { get; set; } = new();
 
     public UpstreamOptions Upstream { get; set; } = new();
+
+    /// <summary>Deadlines, stream timeouts, retries, circuit breakers and local limits.</summary>
+    public ResilienceOptions Resilience { get; set; } = new();
 }

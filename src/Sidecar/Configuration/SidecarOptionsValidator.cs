@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Sidecar.Keys;
+using Sidecar.Resilience;
 
 namespace Sidecar.Configuration;
 
@@ -56,6 +57,7 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         foreach (var (keyRef, key) in options.Keys)
         {
             ValidateKey(errors, $"{p}:Keys:{keyRef}", keyRef, key);
+            ResilienceValidation.ValidateLimits(errors, $"{p}:Keys:{keyRef}:Limits", key.Limits);
         }
 
         var cache = options.ClientCache;
@@ -93,6 +95,7 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         CheckPositive(errors, $"{p}:Upstream:PooledConnectionIdleTimeout", upstream.PooledConnectionIdleTimeout);
         CheckPositive(errors, $"{p}:Upstream:ConnectTimeout", upstream.ConnectTimeout);
         CheckPositive(errors, $"{p}:Upstream:RequestTimeout", upstream.RequestTimeout);
+        ResilienceValidation.Validate(errors, $"{p}:Resilience", options.Resilience);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -36,6 +36,7 @@ internal sealed class SidecarMetrics : IDisposable
     private readonly Counter<long> _upstreamAttempts;
     private readonly Counter<long> _upstreamRetries;
     private readonly UpDownCounter<long> _inFlightStreams;
+    private readonly Counter<long> _localLimitRefusals;
     private readonly BoundedLabel _models = new(limit: 100);
     private readonly BoundedLabel _keyRefs = new(limit: 100);
 
@@ -54,6 +55,7 @@ internal sealed class SidecarMetrics : IDisposable
         _upstreamAttempts = _meter.CreateCounter<long>("sidecar.upstream.attempts", description: "HTTP attempts made to upstreams.");
         _upstreamRetries = _meter.CreateCounter<long>("sidecar.upstream.retries", description: "Attempts that were retries of a failed one.");
         _inFlightStreams = _meter.CreateUpDownCounter<long>("sidecar.streams.in_flight", description: "Streams being relayed now.");
+        _localLimitRefusals = _meter.CreateCounter<long>("sidecar.limits.refused", description: "Calls refused by a local limit, by limit (streams, rate, concurrency).");
     }
 
     public Meter Meter => _meter;
@@ -73,6 +75,19 @@ internal sealed class SidecarMetrics : IDisposable
     public void StreamStarted() => _inFlightStreams.Add(1);
 
     public void StreamEnded() => _inFlightStreams.Add(-1);
+
+    public void LocalLimitRefused(string limit) => _localLimitRefusals.Add(1, new KeyValuePair<string, object?>("limit", limit));
+
+    /// <summary>The gauge <c>sidecar.circuit.state</c> (0 closed, 1 half-open, 2 open): every endpoint breaker, tagged
+    /// <c>endpoint</c> (an authority from configuration), and key breakers that are not closed, tagged <c>key_ref</c>.</summary>
+    public void ObserveCircuitStates(Func<IEnumerable<(string Scope, string Name, int State)>> states) =>
+        _meter.CreateObservableGauge(
+            "sidecar.circuit.state",
+            () => states().Select(s => new Measurement<int>(
+                s.State,
+                new KeyValuePair<string, object?>("scope", s.Scope),
+                new KeyValuePair<string, object?>(s.Scope, s.Scope == "key_ref" ? _keyRefs.Of(s.Name) : s.Name))),
+            description: "Circuit breaker state: 0 closed, 1 half-open, 2 open.");
 
     public void UpstreamAttempt(bool retry)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Sidecar.Configuration;
+using Sidecar.Resilience;
 
 namespace Sidecar.Health;
 
@@ -24,7 +25,7 @@ internal sealed class LivenessCheck : IHealthCheck
 }
 
 /// <summary>Readiness: listeners bound, not stopping, and the keys directory (when configured) readable.</summary>
-internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options) : IHealthCheck
+internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options, CircuitBreakers breakers) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -43,7 +44,10 @@ internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options) 
             return Task.FromResult(HealthCheckResult.Unhealthy("keys directory unreadable"));
         }
 
-        return Task.FromResult(HealthCheckResult.Healthy("ready"));
+        // Breaker states are details only: an open breaker refuses calls to one upstream or key, and the
+        // daemon stays ready (and live) for the others.
+        var circuits = breakers.Snapshot().ToDictionary(b => $"circuit.{b.Scope}.{b.Name}", b => (object)b.StateName);
+        return Task.FromResult(HealthCheckResult.Healthy("ready", circuits));
     }
 
     private static bool IsReadable(string directory)

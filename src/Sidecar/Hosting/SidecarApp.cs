@@ -9,6 +9,7 @@ using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Health;
 using Sidecar.Keys;
+using Sidecar.Resilience;
 using Sidecar.Upstream;
 
 namespace Sidecar.Hosting;
@@ -73,6 +74,7 @@ internal static class SidecarApp
         services.AddSingleton<UpstreamHttpPool>();
         services.TryAddSingleton<IOpenAIClientFactory, OpenAIClientFactory>();
         services.AddSingleton<ClientCache>();
+        services.AddSidecarResilience();
         services.AddSingleton<OpenAIChatProvider>();
         services.AddSingleton<EchoChatProvider>();
         services.AddSingleton<ChatProviders>();

@@ -14,7 +14,7 @@ internal sealed class EchoChatProvider : IChatProvider
 {
     private static long s_sequence;
 
-    public Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, CancellationToken cancellationToken)
+    public Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, DateTime deadline, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var answer = Answer(request);
@@ -37,6 +37,7 @@ internal sealed class EchoChatProvider : IChatProvider
     public async IAsyncEnumerable<CompleteChunk> StreamAsync(
         CompleteRequest request,
         ResolvedKey key,
+        DateTime deadline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var answer = Answer(request);

@@ -1,88 +1,246 @@
 using System.Runtime.CompilerServices;
 using OpenAI.Chat;
 using Sidecar.Clients;
-using Sidecar.Diagnostics;
+using Sidecar.Configuration;
 using Sidecar.Keys;
+using Sidecar.Resilience;
 using Sidecar.V1;
 
 namespace Sidecar.Upstream;
 
-/// <summary>Any OpenAI-compatible upstream, through the official SDK and our cached clients.</summary>
-internal sealed class OpenAIChatProvider(ClientCache clients, SidecarMetrics metrics) : IChatProvider
+/// <summary>
+/// Any OpenAI-compatible upstream, through the official SDK and our cached clients. Every call first
+/// takes a slot from <see cref="LocalLimits"/>, then runs through <see cref="UpstreamResilience"/>
+/// (retries, breakers). A stream is retried only until its first chunk: once anything has been relayed
+/// to the caller, a failure ends the call with <c>UPSTREAM_STREAM_BROKEN</c> instead.
+/// </summary>
+internal sealed class OpenAIChatProvider(
+    ClientCache clients,
+    UpstreamResilience resilience,
+    LocalLimits limits,
+    LiveOptions options,
+    TimeProvider time) : IChatProvider
 {
-    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, CancellationToken cancellationToken)
+    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, DateTime deadline, CancellationToken cancellationToken)
     {
+        using var slot = await limits.AcquireAsync(key, stream: false, cancellationToken).ConfigureAwait(false);
         var chat = clients.GetOrCreate(key).GetChatClient(request.Model);
         var messages = ChatRequestMapper.Messages(request);
-        var options = ChatRequestMapper.Options(request);
-        metrics.UpstreamAttempt(retry: false);
-        try
-        {
-            var result = await chat.CompleteChatAsync(messages, options, cancellationToken).ConfigureAwait(false);
-            return ChatResponseMapper.Response(result.Value);
-        }
-        catch (Exception ex) when (UpstreamErrors.IsUpstreamFailure(ex) && !cancellationToken.IsCancellationRequested)
-        {
-            throw UpstreamErrors.Map(ex, key);
-        }
+        var chatOptions = ChatRequestMapper.Options(request);
+        return await resilience.ExecuteAsync(
+            key,
+            deadline,
+            async token =>
+            {
+                try
+                {
+                    var result = await chat.CompleteChatAsync(messages, chatOptions, token).ConfigureAwait(false);
+                    return ChatResponseMapper.Response(result.Value);
+                }
+                catch (OperationCanceledException ex) when (!token.IsCancellationRequested)
+                {
+                    // Not the caller: the SDK's own network timeout.
+                    throw new UpstreamTimeoutException("the HTTP request timed out", ex);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     public async IAsyncEnumerable<CompleteChunk> StreamAsync(
         CompleteRequest request,
         ResolvedKey key,
+        DateTime deadline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var slot = await limits.AcquireAsync(key, stream: true, cancellationToken).ConfigureAwait(false);
         var chat = clients.GetOrCreate(key).GetChatClient(request.Model);
         var messages = ChatRequestMapper.Messages(request);
-        var options = ChatRequestMapper.Options(request);
-        metrics.UpstreamAttempt(retry: false);
+        var chatOptions = ChatRequestMapper.Options(request);
+        var settings = options.Current.Resilience;
 
-        var updates = chat.CompleteChatStreamingAsync(messages, options, cancellationToken);
-        await using var enumerator = updates.GetAsyncEnumerator(cancellationToken);
-        var started = false;
-        string? id = null;
-        string? model = null;
-        ChatFinishReason? finish = null;
-        ChatTokenUsage? usage = null;
-        while (true)
+        // Retried as a whole, up to and including the first chunk; nothing has reached the caller yet.
+        await using var stream = await resilience.ExecuteAsync(
+            key,
+            deadline,
+            token => UpstreamStream.OpenAsync(chat, messages, chatOptions, settings.FirstTokenTimeout, time, token),
+            cancellationToken).ConfigureAwait(false);
+
+        if (stream.First is { } first)
         {
+            yield return first;
+        }
+
+        while (!stream.Ended)
+        {
+            CompleteChunk? chunk;
             try
             {
-                if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                if (!await stream.NextAsync(settings.StreamIdleTimeout).ConfigureAwait(false))
                 {
                     break;
                 }
+
+                chunk = stream.Take();
+            }
+            catch (UpstreamTimeoutException ex)
+            {
+                throw UpstreamErrors.StreamBroken(ex.Message, key, ex);
             }
             catch (Exception ex) when (UpstreamErrors.IsUpstreamFailure(ex) && !cancellationToken.IsCancellationRequested)
             {
-                throw started ? UpstreamErrors.StreamBroken(ex.GetType().Name, key, ex) : UpstreamErrors.Map(ex, key);
+                throw UpstreamErrors.StreamBroken(ex.GetType().Name, key, ex);
             }
 
-            var update = enumerator.Current;
-            id ??= update.CompletionId;
-            model ??= update.Model;
-            finish = update.FinishReason ?? finish;
-            usage = update.Usage ?? usage;
-            if (ChatResponseMapper.Chunk(update) is { } chunk)
+            if (chunk is not null)
             {
-                started = true;
                 yield return chunk;
             }
         }
 
         // The SDK ends the enumeration quietly when the upstream hangs up early: only a finish
         // reason tells a complete answer from a truncated one.
-        if (finish is null)
+        if (stream.Finish is null)
         {
             throw UpstreamErrors.StreamBroken("it ended without a finish reason", key);
         }
 
         yield return new CompleteChunk
         {
-            Id = id ?? string.Empty,
-            Model = model ?? string.Empty,
-            FinishReason = ChatResponseMapper.FinishReason(finish.Value),
-            Usage = ChatResponseMapper.Usage(usage),
+            Id = stream.Id ?? string.Empty,
+            Model = stream.Model ?? string.Empty,
+            FinishReason = ChatResponseMapper.FinishReason(stream.Finish.Value),
+            Usage = ChatResponseMapper.Usage(stream.Usage),
         };
+    }
+
+    /// <summary>
+    /// One upstream stream with its own timer: first the first-token timeout, then, between updates, the
+    /// idle timeout (stopped while the caller is being written to). The timer cancels the HTTP request;
+    /// when it fires the read throws <see cref="UpstreamTimeoutException"/>, not a cancellation.
+    /// </summary>
+    private sealed class UpstreamStream : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _timer;
+        private readonly CancellationTokenSource _linked;
+        private readonly CancellationToken _caller;
+        private readonly TimeSpan _firstTokenTimeout;
+        private TimeSpan _idleTimeout;
+        private IAsyncEnumerator<StreamingChatCompletionUpdate>? _updates;
+
+        private UpstreamStream(TimeSpan firstTokenTimeout, TimeProvider time, CancellationToken caller)
+        {
+            _firstTokenTimeout = firstTokenTimeout;
+            _caller = caller;
+            _timer = new CancellationTokenSource(firstTokenTimeout, time);
+            _linked = CancellationTokenSource.CreateLinkedTokenSource(caller, _timer.Token);
+        }
+
+        /// <summary>The first chunk for the caller; null only when the stream ended with none.</summary>
+        public CompleteChunk? First { get; private set; }
+
+        public bool Ended { get; private set; }
+
+        public string? Id { get; private set; }
+
+        public string? Model { get; private set; }
+
+        public ChatFinishReason? Finish { get; private set; }
+
+        public ChatTokenUsage? Usage { get; private set; }
+
+        /// <summary>Starts the request and reads up to the first chunk, within the first-token timeout.</summary>
+        public static async Task<UpstreamStream> OpenAsync(
+            ChatClient chat,
+            IList<ChatMessage> messages,
+            ChatCompletionOptions options,
+            TimeSpan firstTokenTimeout,
+            TimeProvider time,
+            CancellationToken caller)
+        {
+            var stream = new UpstreamStream(firstTokenTimeout, time, caller);
+            try
+            {
+                stream._updates = chat.CompleteChatStreamingAsync(messages, options, stream._linked.Token).GetAsyncEnumerator(stream._linked.Token);
+                while (true)
+                {
+                    if (!await stream.ReadAsync().ConfigureAwait(false))
+                    {
+                        stream.Ended = true;
+                        if (stream.Finish is null)
+                        {
+                            // Nothing reached the caller, so this is a failed attempt like a reset connection: retryable.
+                            throw new IOException("the upstream ended the stream before any content");
+                        }
+
+                        return stream;
+                    }
+
+                    if (stream.Take() is { } chunk)
+                    {
+                        stream.First = chunk;
+                        return stream;
+                    }
+                }
+            }
+            catch
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        /// <summary>Reads the next update, allowing <paramref name="idleTimeout"/> of silence.</summary>
+        public async ValueTask<bool> NextAsync(TimeSpan idleTimeout)
+        {
+            _idleTimeout = idleTimeout;
+            _timer.CancelAfter(idleTimeout);
+            var more = await ReadAsync().ConfigureAwait(false);
+            _timer.CancelAfter(Timeout.InfiniteTimeSpan);
+            return more;
+        }
+
+        /// <summary>Absorbs the current update's id, model, finish reason and usage; returns its chunk, if any.</summary>
+        public CompleteChunk? Take()
+        {
+            var update = _updates!.Current;
+            Id ??= update.CompletionId;
+            Model ??= update.Model;
+            Finish = update.FinishReason ?? Finish;
+            Usage = update.Usage ?? Usage;
+            return ChatResponseMapper.Chunk(update);
+        }
+
+        private async ValueTask<bool> ReadAsync()
+        {
+            try
+            {
+                return await _updates!.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (_timer.IsCancellationRequested && !_caller.IsCancellationRequested)
+            {
+                var why = First is null
+                    ? $"no first token within {_firstTokenTimeout.TotalSeconds:0.###} s"
+                    : $"no data for {_idleTimeout.TotalSeconds:0.###} s";
+                throw new UpstreamTimeoutException(why, ex);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_updates is not null)
+            {
+                try
+                {
+                    await _updates.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException || UpstreamErrors.IsUpstreamFailure(ex))
+                {
+                    // Closing a broken or cancelled response: nothing more to learn from it.
+                }
+            }
+
+            _linked.Dispose();
+            _timer.Dispose();
+        }
     }
 }

@@ -1,0 +1,84 @@
+using System.ClientModel;
+using System.Globalization;
+using System.Net.Sockets;
+using Sidecar.Upstream;
+
+namespace Sidecar.Resilience;
+
+/// <summary>Which breaker an upstream failure counts against.</summary>
+internal enum FailureScope
+{
+    /// <summary>Not a failure of the upstream or the key (a bad request, a cancellation): no breaker counts it.</summary>
+    None,
+
+    /// <summary>The endpoint is unwell: 5xx, 408, no connection, no first token in time.</summary>
+    Endpoint,
+
+    /// <summary>This key is refused or rate limited (401, 403, 429); other keys on the endpoint may be fine.</summary>
+    Key,
+}
+
+/// <summary>How the resilience layer sees one failed attempt.</summary>
+internal readonly record struct FailureClass(bool Retryable, FailureScope Scope);
+
+/// <summary>
+/// Classifies what an upstream attempt threw: whether retrying can help and which breaker it counts
+/// against. 429 is a key's failure, not the endpoint's: upstreams rate limit per key or organisation, and
+/// one team's exhausted quota must not close the endpoint for every other key.
+/// </summary>
+internal static class UpstreamFailures
+{
+    public static FailureClass Classify(Exception exception) => exception switch
+    {
+        UpstreamTimeoutException => new(true, FailureScope.Endpoint),
+        ClientResultException { Status: > 0 } cre => ByStatus(cre),
+        // No HTTP response at all: the connection failed.
+        ClientResultException or HttpRequestException or IOException or SocketException => new(true, FailureScope.Endpoint),
+        _ => new(false, FailureScope.None),
+    };
+
+    private static FailureClass ByStatus(ClientResultException cre) => cre.Status switch
+    {
+        408 or 500 or 502 or 503 or 504 => new(true, FailureScope.Endpoint),
+        429 => new(!IsQuotaExhausted(cre), FailureScope.Key),
+        401 or 403 => new(false, FailureScope.Key),
+        >= 500 => new(false, FailureScope.Endpoint),
+        _ => new(false, FailureScope.None),
+    };
+
+    /// <summary>
+    /// The wait the upstream asked for: <c>retry-after-ms</c> (OpenAI, Azure OpenAI) first, then
+    /// <c>Retry-After</c> in seconds or as an HTTP date. Null when it asked for none.
+    /// </summary>
+    public static TimeSpan? RetryAfter(Exception exception)
+    {
+        if (exception is not ClientResultException cre || cre.GetRawResponse() is not { } response)
+        {
+            return null;
+        }
+
+        if (response.Headers.TryGetValue("retry-after-ms", out var ms)
+            && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var millis)
+            && millis >= 0
+            && millis < TimeSpan.FromHours(1).TotalMilliseconds)
+        {
+            return TimeSpan.FromMilliseconds(millis);
+        }
+
+        return UpstreamErrors.RetryAfter(response);
+    }
+
+    /// <summary>OpenAI answers 429 with code <c>insufficient_quota</c> when billing ran out: waiting does not help.</summary>
+    private static bool IsQuotaExhausted(ClientResultException cre)
+    {
+        try
+        {
+            return cre.GetRawResponse()?.Content?.ToString().Contains("insufficient_quota", StringComparison.Ordinal) == true;
+        }
+        catch (InvalidOperationException)
+        {
+            // The body was streamed and not buffered: assume a plain rate limit.
+            return false;
+        }
+    }
+}

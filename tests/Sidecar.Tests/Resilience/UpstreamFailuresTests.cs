@@ -1,0 +1,42 @@
+using Sidecar.Resilience;
+
+namespace Sidecar.Tests.Resilience;
+
+public sealed class UpstreamFailuresTests
+{
+    [Theory]
+    [InlineData(500, "Endpoint")]
+    [InlineData(503, "Endpoint")]
+    [InlineData(408, "Endpoint")]
+    [InlineData(501, "Endpoint")]
+    [InlineData(401, "Key")]
+    [InlineData(403, "Key")]
+    [InlineData(429, "Key")]
+    [InlineData(400, "None")]
+    [InlineData(404, "None")]
+    [InlineData(422, "None")]
+    public void Classify_HttpStatus_CountsAgainstTheRightBreaker(int status, string expected)
+    {
+        Assert.Equal(expected, UpstreamFailures.Classify(Failures.Http(status)).Scope.ToString());
+    }
+
+    [Fact]
+    public void Classify_ConnectionFailure_IsTheEndpoints()
+    {
+        Assert.Equal(new FailureClass(true, FailureScope.Endpoint), UpstreamFailures.Classify(new HttpRequestException("refused")));
+    }
+
+    [Fact]
+    public void Classify_Cancellation_CountsNowhere()
+    {
+        Assert.Equal(new FailureClass(false, FailureScope.None), UpstreamFailures.Classify(new TaskCanceledException()));
+    }
+
+    [Fact]
+    public void RetryAfter_NoHeaderOrNotAnHttpAnswer_IsNull()
+    {
+        Assert.Null(UpstreamFailures.RetryAfter(Failures.Http(503)));
+        Assert.Null(UpstreamFailures.RetryAfter(new IOException()));
+        Assert.Null(UpstreamFailures.RetryAfter(Failures.RetryAfter(503, "soon")));
+    }
+}

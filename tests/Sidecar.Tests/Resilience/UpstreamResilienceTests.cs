@@ -1,0 +1,296 @@
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Polly.CircuitBreaker;
+using Sidecar.Configuration;
+using Sidecar.Diagnostics;
+using Sidecar.Errors;
+using Sidecar.Keys;
+using Sidecar.Resilience;
+
+namespace Sidecar.Tests.Resilience;
+
+/// <summary>Retries and circuit breakers around upstream attempts, on a fake clock.</summary>
+public sealed class UpstreamResilienceTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(5);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly SidecarOptions _options = TestOptions.Create(o =>
+    {
+        o.Resilience.Retry = new RetryOptions { MaxRetries = 0, BaseDelay = TimeSpan.Zero, UseJitter = false, MinAttemptTime = TimeSpan.Zero };
+        o.Resilience.CircuitBreaker = new CircuitBreakerOptions
+        {
+            FailureRatio = 0.5,
+            MinimumThroughput = 100,
+            SamplingDuration = TimeSpan.FromSeconds(30),
+            BreakDuration = BreakDuration,
+        };
+    });
+
+    private readonly SidecarMetrics _metrics = new(Failures.Meters());
+    private readonly CircuitBreakers _breakers;
+    private readonly UpstreamResilience _resilience;
+    private int _attempts;
+
+    public UpstreamResilienceTests()
+    {
+        var live = TestOptions.Live(_options);
+        _breakers = new CircuitBreakers(live, _time, _metrics, NullLogger<CircuitBreakers>.Instance);
+        _resilience = new UpstreamResilience(live, _breakers, _metrics, _time, NullLogger.Instance, () => 0.5);
+    }
+
+    public void Dispose()
+    {
+        _breakers.Dispose();
+        _metrics.Dispose();
+    }
+
+    [Fact]
+    public async Task Execute_TwoTransientFailuresThenAnAnswer_SucceedsOnTheThirdAttemptAndCountsTwoRetries()
+    {
+        _options.Resilience.Retry.MaxRetries = 2;
+        using var retries = new MetricCollector<long>(_metrics.Meter, "sidecar.upstream.retries");
+        using var attempts = new MetricCollector<long>(_metrics.Meter, "sidecar.upstream.attempts");
+
+        var answer = await RunAsync(Failures.TeamA, Failures.Http(503), Failures.Http(502));
+
+        Assert.Equal("ok", answer);
+        Assert.Equal(3, _attempts);
+        Assert.Equal(2, retries.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.Equal(3, attempts.GetMeasurementSnapshot().EvaluateAsCounter());
+    }
+
+    [Fact]
+    public async Task Execute_EveryAttemptFails_GivesUpAfterMaxRetriesWithTheUpstreamError()
+    {
+        _options.Resilience.Retry.MaxRetries = 2;
+
+        var error = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, Failures.Http(503), Failures.Http(503), Failures.Http(503), Failures.Http(503)));
+
+        Assert.Equal(SidecarError.UpstreamUnavailable, error.Error);
+        Assert.Equal(3, _attempts);
+    }
+
+    [Fact]
+    public async Task Execute_BadRequest_IsTriedOnce()
+    {
+        _options.Resilience.Retry.MaxRetries = 2;
+
+        var error = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, Failures.Http(400)));
+
+        Assert.Equal(SidecarError.UpstreamRejected, error.Error);
+        Assert.Equal(1, _attempts);
+    }
+
+    [Fact]
+    public async Task Execute_Backoff_WaitsOnTheClockBeforeTheRetry()
+    {
+        _options.Resilience.Retry.MaxRetries = 1;
+        _options.Resilience.Retry.BaseDelay = TimeSpan.FromSeconds(1);
+
+        var call = RunAsync(Failures.TeamA, Failures.Http(503));
+
+        Assert.Equal(1, _attempts);
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.Equal(1, _attempts);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal("ok", await call.WaitAsync(Timeout));
+        Assert.Equal(2, _attempts);
+    }
+
+    [Fact]
+    public async Task Execute_RetryAfter_WaitsWhatTheUpstreamAskedInsteadOfTheBackoff()
+    {
+        _options.Resilience.Retry.MaxRetries = 1;
+        _options.Resilience.Retry.BaseDelay = TimeSpan.FromMilliseconds(10);
+
+        var call = RunAsync(Failures.TeamA, Failures.RetryAfter(429, "3"));
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, _attempts);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("ok", await call.WaitAsync(Timeout));
+        Assert.Equal(2, _attempts);
+    }
+
+    [Fact]
+    public async Task Execute_DeadlineTooNearForAnotherAttempt_ReturnsTheUpstreamErrorAtOnce()
+    {
+        _options.Resilience.Retry = new RetryOptions { MaxRetries = 2, BaseDelay = TimeSpan.FromSeconds(1), UseJitter = false, MinAttemptTime = TimeSpan.FromSeconds(1) };
+        var deadline = _time.GetUtcNow().UtcDateTime.AddSeconds(1.5);
+
+        var error = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, deadline, Failures.Http(503)));
+
+        Assert.Equal(SidecarError.UpstreamUnavailable, error.Error);
+        Assert.Equal(1, _attempts);
+    }
+
+    [Fact]
+    public async Task Execute_CallerCancelsDuringAnAttempt_IsACancellationAndNotRetried()
+    {
+        _options.Resilience.Retry.MaxRetries = 2;
+        using var cancel = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _resilience.ExecuteAsync<string>(
+            Failures.TeamA,
+            DateTime.MaxValue,
+            ct =>
+            {
+                _attempts++;
+                cancel.Cancel();
+                return Task.FromException<string>(new HttpRequestException("aborted", new OperationCanceledException(ct)));
+            },
+            cancel.Token));
+
+        Assert.Equal(1, _attempts);
+    }
+
+    [Fact]
+    public async Task Execute_TheCallsOwnFailuresOpenTheBreaker_ReportsTheUpstreamsErrorNotARefusal()
+    {
+        _options.Resilience.Retry.MaxRetries = 2;
+        _options.Resilience.CircuitBreaker.MinimumThroughput = 2;
+
+        var error = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, Failures.Http(503), Failures.Http(503), Failures.Http(503)));
+
+        Assert.Equal(SidecarError.UpstreamUnavailable, error.Error);
+        Assert.Equal(2, _attempts);
+        Assert.Equal(CircuitState.Open, _breakers.ForEndpoint(Failures.TeamA.Endpoint)!.State);
+    }
+
+    [Fact]
+    public async Task Execute_RepeatedEndpointFailures_OpenTheBreakerAndTheNextCallNeverReachesTheUpstream()
+    {
+        await FailTwiceAsync(Failures.TeamA, 503);
+
+        var refused = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA));
+
+        Assert.Equal(SidecarError.CircuitOpen, refused.Error);
+        Assert.Equal(2, _attempts);
+        Assert.Equal(BreakDuration, refused.RetryAfter);
+        Assert.Equal(CircuitBreakers.EndpointScope, refused.Metadata!["circuit"]);
+        Assert.Equal("HTTP 503", refused.Metadata["last_failure"]);
+        Assert.Equal(CircuitState.Open, _breakers.ForEndpoint(Failures.TeamA.Endpoint)!.State);
+
+        // Every key on that endpoint is refused too.
+        var other = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamB));
+        Assert.Equal(SidecarError.CircuitOpen, other.Error);
+        Assert.Equal(2, _attempts);
+    }
+
+    [Fact]
+    public async Task Execute_AfterTheBreak_OneProbeGoesThroughAndItsSuccessClosesTheBreaker()
+    {
+        await FailTwiceAsync(Failures.TeamA, 503);
+        _time.Advance(BreakDuration - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(SidecarError.CircuitOpen, (await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA))).Error);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var answer = await RunAsync(Failures.TeamA);
+
+        Assert.Equal("ok", answer);
+        Assert.Equal(3, _attempts);
+        Assert.Equal(CircuitState.Closed, _breakers.ForEndpoint(Failures.TeamA.Endpoint)!.State);
+    }
+
+    [Fact]
+    public async Task Execute_TheProbeFails_TheBreakerOpensAgain()
+    {
+        await FailTwiceAsync(Failures.TeamA, 503);
+        _time.Advance(BreakDuration);
+
+        await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, Failures.Http(503)));
+        var refused = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA));
+
+        Assert.Equal(SidecarError.CircuitOpen, refused.Error);
+        Assert.Equal(3, _attempts);
+    }
+
+    [Fact]
+    public async Task Execute_ManyBadRequests_NeverOpenAnyBreaker()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            var error = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, Failures.Http(400)));
+            Assert.Equal(SidecarError.UpstreamRejected, error.Error);
+        }
+
+        Assert.Equal("ok", await RunAsync(Failures.TeamA));
+        Assert.Equal(11, _attempts);
+        Assert.All(_breakers.Snapshot(), b => Assert.Equal(CircuitState.Closed, b.State));
+    }
+
+    [Fact]
+    public async Task Execute_RepeatedAuthFailures_OpenThatKeysBreakerOnly()
+    {
+        await FailTwiceAsync(Failures.TeamA, 401);
+
+        var refused = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA));
+        var otherKey = await RunAsync(Failures.TeamB);
+
+        Assert.Equal(SidecarError.CircuitOpen, refused.Error);
+        Assert.Equal(CircuitBreakers.KeyScope, refused.Metadata!["circuit"]);
+        Assert.Contains("key_ref 'team-a'", refused.Message);
+        Assert.Equal("ok", otherKey);
+        Assert.Equal(3, _attempts);
+        Assert.Equal(CircuitState.Closed, _breakers.ForEndpoint(Failures.TeamA.Endpoint)!.State);
+        var snapshot = _breakers.Snapshot();
+        Assert.Contains(new BreakerSnapshot(CircuitBreakers.KeyScope, "team-a", CircuitState.Open), snapshot);
+        Assert.Contains(new BreakerSnapshot(CircuitBreakers.EndpointScope, "upstream.test:8080", CircuitState.Closed), snapshot);
+        Assert.DoesNotContain(snapshot, b => b.Name == "team-b");
+    }
+
+    [Fact]
+    public async Task Execute_RotatedSecret_StartsWithAClosedKeyBreaker()
+    {
+        await FailTwiceAsync(Failures.TeamA, 401);
+
+        var rotated = Failures.Key("team-a", fingerprint: "fp2");
+        var answer = await RunAsync(rotated);
+
+        Assert.Equal("ok", answer);
+        Assert.Equal(3, _attempts);
+    }
+
+    [Fact]
+    public async Task Execute_BreakersTurnedOff_NeverRefuse()
+    {
+        _options.Resilience.CircuitBreaker.Enabled = false;
+
+        await FailTwiceAsync(Failures.TeamA, 503);
+        await FailTwiceAsync(Failures.TeamA, 503);
+
+        Assert.Equal("ok", await RunAsync(Failures.TeamA));
+        Assert.Equal(5, _attempts);
+        Assert.Empty(_breakers.Snapshot());
+    }
+
+    private async Task FailTwiceAsync(ResolvedKey key, int status)
+    {
+        _options.Resilience.CircuitBreaker.MinimumThroughput = 2;
+        for (var i = 0; i < 2; i++)
+        {
+            var error = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(key, Failures.Http(status)));
+            Assert.NotEqual(SidecarError.CircuitOpen, error.Error);
+        }
+    }
+
+    private Task<string> RunAsync(ResolvedKey key, params Exception[] failures) => RunAsync(key, DateTime.MaxValue, failures);
+
+    /// <summary>Runs one call whose attempts throw <paramref name="failures"/> in turn, then answer "ok".</summary>
+    private Task<string> RunAsync(ResolvedKey key, DateTime deadline, params Exception[] failures)
+    {
+        var next = 0;
+        return _resilience.ExecuteAsync(
+            key,
+            deadline,
+            _ =>
+            {
+                _attempts++;
+                return next < failures.Length ? Task.FromException<string>(failures[next++]) : Task.FromResult("ok");
+            },
+            CancellationToken.None);
+    }
+}
