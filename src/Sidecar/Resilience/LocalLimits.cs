@@ -23,7 +23,7 @@ internal sealed class LocalLimits : IDisposable
     private readonly PartitionedRateLimiter<ConcurrencyKey> _concurrency;
     private readonly PartitionedRateLimiter<RateKey> _rate;
     private readonly object _streamsLock = new();
-    private (int Limit, ConcurrencyLimiter? Limiter) _streams;
+    private volatile StreamCap _streams = new(0, null);
 
     public LocalLimits(LiveOptions options, SidecarMetrics metrics)
     {
@@ -54,12 +54,12 @@ internal sealed class LocalLimits : IDisposable
         RateLimitLease? rateLease = null;
         try
         {
-            if (stream && Streams() is { } streams)
+            if (stream && Streams() is { Limiter: { } cap } streams)
             {
-                streamLease = streams.AttemptAcquire();
+                streamLease = cap.AttemptAcquire();
                 if (!streamLease.IsAcquired)
                 {
-                    throw Refused("streams", key, $"the sidecar relays at most {_streams.Limit} streams at once", ConcurrencyRetryAfter);
+                    throw Refused("streams", key, $"the sidecar relays at most {streams.Limit} streams at once", ConcurrencyRetryAfter);
                 }
             }
 
@@ -118,13 +118,13 @@ internal sealed class LocalLimits : IDisposable
         };
     }
 
-    private ConcurrencyLimiter? Streams()
+    private StreamCap Streams()
     {
         var limit = _options.Current.Resilience.MaxConcurrentStreams;
         var current = _streams;
         if (current.Limit == limit)
         {
-            return current.Limiter;
+            return current;
         }
 
         lock (_streamsLock)
@@ -132,10 +132,10 @@ internal sealed class LocalLimits : IDisposable
             if (_streams.Limit != limit)
             {
                 // Streams holding the old limiter's permits release them there; new ones count against the new cap.
-                _streams = (limit, limit == 0 ? null : new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limit, QueueLimit = 0 }));
+                _streams = new StreamCap(limit, limit == 0 ? null : new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = limit, QueueLimit = 0 }));
             }
 
-            return _streams.Limiter;
+            return _streams;
         }
     }
 
@@ -161,6 +161,9 @@ internal sealed class LocalLimits : IDisposable
 
     /// <summary>A rate partition: one per key reference and its limit.</summary>
     internal readonly record struct RateKey(string? KeyRef, int PerMinute);
+
+    /// <summary>The global stream cap in force and its limiter (none when the cap is 0), swapped whole.</summary>
+    private sealed record StreamCap(int Limit, ConcurrencyLimiter? Limiter);
 
     private sealed class Leases(RateLimitLease slot, RateLimitLease? stream) : IDisposable
     {
