@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
+using Sidecar.Diagnostics;
 using Sidecar.FakeUpstream;
 using Sidecar.V1;
 
@@ -167,7 +169,7 @@ public sealed class ResilienceTests : IAsyncLifetime
         var ready = await ReadinessAsync(daemon);
         Assert.Equal(HealthStatus.Healthy, ready.Status);
         Assert.Equal("open", ready.Data[circuit]);
-        Assert.Equal(2, await CircuitGaugeAsync(daemon, _upstream.Endpoint.Authority));
+        Assert.Equal(2, CircuitGauge(daemon, _upstream.Endpoint.Authority));
 
         clock.Advance(TimeSpan.FromSeconds(30));
         var response = await daemon.Client.CompleteAsync(Requests.Fake("fake-1@ok", "back")).ResponseAsync.WaitAsync(Daemon.Timeout);
@@ -175,7 +177,7 @@ public sealed class ResilienceTests : IAsyncLifetime
         Assert.Equal("fake: back", response.Message.Content);
         Assert.Equal(1, _upstream.CountFor("fake-1@ok"));
         Assert.Equal("closed", (await ReadinessAsync(daemon)).Data[circuit]);
-        Assert.Equal(0, await CircuitGaugeAsync(daemon, _upstream.Endpoint.Authority));
+        Assert.Equal(0, CircuitGauge(daemon, _upstream.Endpoint.Authority));
     }
 
     [Fact]
@@ -329,14 +331,33 @@ public sealed class ResilienceTests : IAsyncLifetime
         return report.Entries["ready"];
     }
 
-    /// <summary>The <c>sidecar_circuit_state</c> gauge of an endpoint, as Prometheus scrapes it.</summary>
-    private static async Task<int> CircuitGaugeAsync(Daemon daemon, string authority)
+    /// <summary>
+    /// The <c>sidecar.circuit.state</c> gauge of an endpoint, read from this daemon's own meter. (Not from
+    /// <c>/metrics</c>: every in-process daemon's OpenTelemetry exporter also sees the other test daemons'
+    /// meters of the same name, so a scrape can show another daemon's gauge.)
+    /// </summary>
+    private static int CircuitGauge(Daemon daemon, string authority)
     {
-        using var http = daemon.HttpPortClient();
-        var scrape = await http.GetStringAsync("/metrics").WaitAsync(Daemon.Timeout);
-        var line = scrape.Split('\n').Single(l => l.StartsWith("sidecar_circuit_state{", StringComparison.Ordinal)
-            && l.Contains($"endpoint=\"{authority}\"", StringComparison.Ordinal)
-            && l.Contains("scope=\"endpoint\"", StringComparison.Ordinal));
-        return int.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var meter = daemon.App.Services.GetRequiredService<SidecarMetrics>().Meter;
+        var values = new List<int>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "sidecar.circuit.state")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+        {
+            var labels = tags.ToArray();
+            if (labels.Contains(new("scope", "endpoint")) && labels.Contains(new("endpoint", authority)))
+            {
+                values.Add(value);
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return Assert.Single(values);
     }
 }
