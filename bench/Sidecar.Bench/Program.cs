@@ -6,9 +6,10 @@ using Sidecar.Bench.Upstream;
 // Sidecar.Bench upstream
 //     The bench upstream on 127.0.0.1 (a free port, printed as "port=N"); exits when stdin closes.
 // Sidecar.Bench run --repo DIR [--smoke] [--out DIR] [--doc FILE] [--micro FILE] [--findings FILE] [--commit SHA]
-//                   [--only PHASE,...] [--daemon-env NAME=VALUE]... [--daemon-arg ARG]...
+//                   [--only PHASE,...] [--daemon-env NAME=VALUE]... [--daemon-arg ARG]... [--daemon-dll PATH]
 //     The load run. --out gets results.json and the PNG figures, --doc the Markdown report.
-//     --only/--daemon-env/--daemon-arg make an experiment (a subset, or the daemon run differently); see BenchOptions.
+//     --only/--daemon-env/--daemon-arg/--daemon-dll make an experiment (a subset, or the daemon run or built
+//     differently); see BenchOptions.
 //     --smoke: a few seconds of every phase; prints "bench-smoke-checks: passed=N failed=M" and exits 1 on a failure.
 if (args.Length > 0 && args[0] == "upstream")
 {
@@ -28,16 +29,16 @@ if (args.Length == 0 || args[0] != "run")
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 var smoke = args.Contains("--smoke");
 var options = BenchOptions.Parse(args);
-if (options.IsExperiment && (Option("--out") is null || Option("--doc") is null))
+if ((options.IsExperiment || Option("--daemon-dll") is not null) && (Option("--out") is null || Option("--doc") is null))
 {
-    Console.Error.WriteLine("bench: an experiment (--only, --daemon-env, --daemon-arg) needs --out and --doc, so it does not overwrite the published report.");
+    Console.Error.WriteLine("bench: an experiment (--only, --daemon-env, --daemon-arg, --daemon-dll) needs --out and --doc, so it does not overwrite the published report.");
     return 2;
 }
 
 var repo = Path.GetFullPath(Option("--repo") ?? ".");
 var outDir = Path.GetFullPath(Option("--out") ?? Path.Combine(repo, "docs", "bench"));
 var docPath = Path.GetFullPath(Option("--doc") ?? Path.Combine(repo, "docs", "benchmarks.md"));
-var daemonDll = Path.Combine(repo, "src", "Sidecar", "bin", "Release", "net10.0", "Sidecar.dll");
+var daemonDll = Option("--daemon-dll") is { } dll ? Path.GetFullPath(dll) : Path.Combine(repo, "src", "Sidecar", "bin", "Release", "net10.0", "Sidecar.dll");
 if (!File.Exists(daemonDll))
 {
     Console.Error.WriteLine($"bench: {daemonDll} not found: build the daemon in Release first (bench/run.sh does).");

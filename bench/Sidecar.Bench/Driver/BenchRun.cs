@@ -21,7 +21,7 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
     private static readonly string StreamModel = UpstreamSpec.Model(chunks: BenchSettings.StreamChunks, intervalMs: BenchSettings.StreamIntervalMs);
     private static readonly string FastStreamModel = UpstreamSpec.Model(chunks: BenchSettings.StreamChunks, intervalMs: 0);
 
-    private double Settle => settings.Smoke ? 0.1 : 1.0;
+    private double SettlePause => settings.Smoke ? 0.1 : 1.0;
 
     public async Task<BenchResults> RunAsync(string commit, CancellationToken ct)
     {
@@ -55,14 +55,14 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
     private async Task MainDaemonPhasesAsync(CancellationToken ct)
     {
         _main = await StartDaemonAsync("main", [], ct);
-        await Task.Delay(TimeSpan.FromSeconds(Settle), ct);
+        await Task.Delay(TimeSpan.FromSeconds(SettlePause), ct);
         _results.Memory.IdleFreshMiB = _main.RssMiB();
         _results.DaemonIdleCpuMsPerSecond = await IdleCpuAsync(_main, ct);
         _sidecar = new SidecarTarget(_main.Channel, "bench");
         _direct = new DirectTarget(_upstream.Endpoint, DaemonProcess.ApiKey);
         try
         {
-            await PhaseAsync("warm-up", () => WarmupAsync(_sidecar, _direct, ct), always: true);
+            await PhaseAsync("warm-up", () => WarmupAsync(_sidecar, _direct, _main, ct), always: true);
             await PhaseAsync("unary 100/s", () => UnaryAtRateAsync("100 req/s", BenchSettings.SlowRate, settings.SlowRateCalls, ct));
             await PhaseAsync("unary 1000/s", () => UnaryAtRateAsync("1 000 req/s", BenchSettings.FastRate, settings.FastRateCalls, ct));
             await PhaseAsync("unary ramp", () => RampAsync(ct));
@@ -139,19 +139,52 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
         return 0;
     }
 
-    private async Task<int> WarmupAsync(SidecarTarget sidecar, DirectTarget direct, CancellationToken ct)
+    private async Task<int> WarmupAsync(SidecarTarget sidecar, DirectTarget direct, DaemonProcess daemon, CancellationToken ct)
     {
-        // JIT tiers, connection pools and caches on every path before anything is measured.
+        // JIT tiers, connection pools and caches on every path before anything is measured. The
+        // runtime recompiles hot methods in the background (tier 1, with PGO) for seconds after a
+        // burst of new work, so after each round we wait until the daemon and the driver are quiet.
         var errors = 0;
-        foreach (ITarget target in new ITarget[] { sidecar, direct })
+        for (var round = 0; round < 2; round++)
         {
-            var unary = await Load.ClosedLoopAsync((_, c) => target.UnaryAsync(UnaryModel, c), 8, settings.WarmupCalls, TimeSpan.FromSeconds(30), ct);
-            var stream = await Load.ClosedLoopAsync((_, c) => target.StreamAsync(FastStreamModel, BenchSettings.StreamChunks, c), 8, settings.WarmupCalls / 10, TimeSpan.FromSeconds(30), ct);
-            errors += unary.Errors + stream.Errors;
-            Report(target.Name + " warm-up", unary);
+            foreach (ITarget target in new ITarget[] { sidecar, direct })
+            {
+                var calls = round == 0 ? settings.WarmupCalls : settings.WarmupCalls / 3;
+                var unary = await Load.ClosedLoopAsync((_, c) => target.UnaryAsync(UnaryModel, c), 8, calls, TimeSpan.FromSeconds(30), ct);
+                var stream = await Load.ClosedLoopAsync((_, c) => target.StreamAsync(FastStreamModel, BenchSettings.StreamChunks, c), 8, calls / 10, TimeSpan.FromSeconds(30), ct);
+                errors += unary.Errors + stream.Errors;
+                Report(target.Name + " warm-up", unary);
+            }
+
+            await SettleAsync(daemon, ct);
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// Waits until the daemon and the driver have used under 5% of a core for two 250 ms windows in a
+    /// row (background JIT done), at most 30 s; records how long that took and the daemon's CPU meanwhile.
+    /// </summary>
+    private async Task SettleAsync(DaemonProcess daemon, CancellationToken ct)
+    {
+        var limit = TimeSpan.FromSeconds(settings.Smoke ? 2 : 30);
+        var start = Ticks.Now;
+        var daemon0 = daemon.CpuSeconds();
+        var quiet = 0;
+        while (quiet < 2 && Ticks.MicrosSince(start) < limit.TotalMicroseconds)
+        {
+            var d = daemon.CpuSeconds();
+            var own = ProcStat.OwnCpuSeconds();
+            await Task.Delay(250, ct);
+            var used = daemon.CpuSeconds() - d + (ProcStat.OwnCpuSeconds() - own);
+            quiet = used < 0.0125 ? quiet + 1 : 0;
+        }
+
+        var seconds = Ticks.MicrosSince(start) / 1e6;
+        var cpu = daemon.CpuSeconds() - daemon0;
+        _results.Settles.Add(new Settle(seconds, cpu, quiet >= 2));
+        log.WriteLine($"bench:   settled after {seconds:F1} s; the daemon used {cpu:F2} s of CPU meanwhile (background JIT){(quiet >= 2 ? string.Empty : " — not quiet at the limit")}");
     }
 
     private async Task<int> UnaryAtRateAsync(string name, double rate, int calls, CancellationToken ct)
@@ -309,9 +342,12 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
         foreach (var (_, _, target) in variants)
         {
             var warm = await Load.ClosedLoopAsync((_, c) => target.UnaryAsync(UnaryModel, c), 8, settings.WarmupCalls / 2, TimeSpan.FromSeconds(30), ct);
-            var warmStreams = await Load.ClosedLoopAsync((_, c) => target.StreamAsync(FastStreamModel, BenchSettings.StreamChunks, c), 8, settings.WarmupCalls / 10, TimeSpan.FromSeconds(30), ct);
+            var warmStreams = await Load.ClosedLoopAsync((_, c) => target.StreamAsync(StreamModel, BenchSettings.StreamChunks, c), 8, settings.WarmupCalls / 10, TimeSpan.FromSeconds(30), ct);
             errors += warm.Errors + warmStreams.Errors;
         }
+
+        await SettleAsync(quiet, ct);
+        await SettleAsync(_main, ct);
 
         var rounds = new List<CpuFigure>();
         for (var round = 0; round < (settings.Smoke ? 1 : 2); round++)
@@ -366,16 +402,16 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
         {
             await using var daemon = await StartDaemonAsync("keys", [$"--Sidecar:KeysDirectory={dir}", $"--Sidecar:DefaultEndpoint={_upstream.Endpoint}"], ct);
             using var target = new SidecarTarget(daemon.Channel, "k0");
-            await Task.Delay(TimeSpan.FromSeconds(Settle), ct);
+            await Task.Delay(TimeSpan.FromSeconds(SettlePause), ct);
             memory.KeysFreshMiB = daemon.RssMiB();
 
             // The same number of calls on one key first, so what the distinct keys add is the clients, not the load.
             var one = await Load.ClosedLoopAsync((_, c) => target.UnaryAsync(KeyName("k", 0), UnaryModel, c), 8, settings.KeysCount, TimeSpan.FromSeconds(60), ct);
-            await Task.Delay(TimeSpan.FromSeconds(Settle), ct);
+            await Task.Delay(TimeSpan.FromSeconds(SettlePause), ct);
             memory.KeysWarmOneKeyMiB = daemon.RssMiB();
 
             var many = await Load.ClosedLoopAsync((i, c) => target.UnaryAsync(KeyName("k", i), UnaryModel, c), 8, settings.KeysCount, TimeSpan.FromSeconds(60), ct);
-            await Task.Delay(TimeSpan.FromSeconds(Settle), ct);
+            await Task.Delay(TimeSpan.FromSeconds(SettlePause), ct);
             memory.Keys1000MiB = daemon.RssMiB();
             memory.KeysErrors = one.Errors + many.Errors;
             Report("distinct keys", many);

@@ -23,6 +23,7 @@ internal sealed class BenchResults
     public MemoryFigures Memory { get; set; } = new();
     public List<CancelFigure> Cancel { get; set; } = [];
     public List<PhaseNoise> Noise { get; set; } = [];
+    public List<Settle> Settles { get; set; } = [];
     public List<Check> Checks { get; set; } = [];
     public string MicroBenchmarks { get; set; } = string.Empty;
 }
@@ -88,5 +89,8 @@ internal sealed record CancelFigure(string Kind, Distribution SidecarMs, Distrib
 
 /// <summary>How busy the machine was with work other than ours during a phase (the machine is shared).</summary>
 internal sealed record PhaseNoise(string Phase, double WallSeconds, double OthersCores, double MachineBusyFraction);
+
+/// <summary>A wait for the daemon to go quiet after a warm-up: how long, and the CPU it used meanwhile (background JIT).</summary>
+internal sealed record Settle(double Seconds, double DaemonCpuSeconds, bool Quiet);
 
 internal sealed record Check(string Name, bool Passed, string Detail);
