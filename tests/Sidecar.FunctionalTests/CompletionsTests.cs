@@ -17,6 +17,8 @@ public sealed class CompletionsTests : IAsyncLifetime
         _upstream = await FakeUpstreamServer.StartAsync();
         _daemon = await Daemon.StartAsync(_upstream, new Dictionary<string, string>
         {
+            // Here each upstream failure maps straight to its status; retries have their own tests.
+            ["Sidecar:Resilience:Retry:MaxRetries"] = "0",
             ["Sidecar:Keys:limited:ApiKey"] = "env:PATH", // any set variable: the model check comes first
             ["Sidecar:Keys:limited:Endpoint"] = _upstream.Endpoint.ToString(),
             ["Sidecar:Keys:limited:Models:0"] = "fake-allowed",
@@ -198,11 +200,15 @@ public sealed class CompletionsTests : IAsyncLifetime
     [Fact]
     public async Task Complete_DeadlinePasses_IsDeadlineExceededAndTheUpstreamRequestIsAborted()
     {
+        // Warm the path first (JIT, client cache, connection), so the deadline falls while the
+        // upstream holds the request rather than before it is sent.
+        await Client.CompleteAsync(Requests.Fake("fake-1")).ResponseAsync.WaitAsync(Daemon.Timeout);
+
         await RpcAssert.FailsAsync(
-            () => Client.CompleteAsync(Requests.Fake("fake-hang"), deadline: DateTime.UtcNow.AddMilliseconds(300)).ResponseAsync,
+            () => Client.CompleteAsync(Requests.Fake("fake-hang"), deadline: DateTime.UtcNow.AddMilliseconds(500)).ResponseAsync,
             StatusCode.DeadlineExceeded);
 
-        Assert.True(await _upstream.Requests.Single().Ended.WaitAsync(Daemon.Timeout));
+        Assert.True(await _upstream.Requests.Single(r => r.Model == "fake-hang").Ended.WaitAsync(Daemon.Timeout));
     }
 
     [Fact]

@@ -134,7 +134,8 @@ public sealed class HostingTests
             Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, watch.ResponseStream.Current.Status);
 
-            using var stream = daemon.Client.StreamComplete(Requests.Fake("fake-drip-40"));
+            // 200 chunks 20 ms apart: still streaming when the 1 s health publisher reports the change.
+            using var stream = daemon.Client.StreamComplete(Requests.Fake("fake-drip-200"));
             Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
 
             var stopping = daemon.App.StopAsync();
@@ -157,7 +158,7 @@ public sealed class HostingTests
             }
 
             Assert.Equal(FinishReason.Stop, rest[^1].FinishReason);
-            Assert.Equal(40, 1 + rest.Count(c => c.ContentDelta == "tick "));
+            Assert.Equal(200, 1 + rest.Count(c => c.ContentDelta == "tick "));
             await stopping.WaitAsync(Daemon.Timeout);
             Assert.False(File.Exists(daemon.Socket));
         }

@@ -10,6 +10,11 @@ using Sidecar.V1;
 namespace Sidecar.FunctionalTests;
 
 /// <summary>Metrics, tracing, caller authorization and configuration reload on the real daemon.</summary>
+/// <remarks>
+/// Not in parallel with other classes: OpenTelemetry listens to every meter named "Sidecar" in the
+/// process, so another test's daemon would add its counts to this one's scrape.
+/// </remarks>
+[Collection(nameof(NotInParallel))]
 public sealed partial class OperationsTests
 {
     [Fact]

@@ -45,9 +45,16 @@ internal static class PythonPeer
         }
 
         File.WriteAllText(Path.Combine(target, "peer.py"), Script);
+
+        // Set modes outright: the process umask is nobody's business here.
         foreach (var dir in Directory.EnumerateDirectories(target, "*", SearchOption.AllDirectories).Prepend(target))
         {
             File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("755", 8));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(file, (UnixFileMode)Convert.ToInt32("644", 8));
         }
 
         return target;

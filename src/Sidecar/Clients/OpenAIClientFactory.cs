@@ -1,8 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using Microsoft.Extensions.Options;
 using OpenAI;
-using Sidecar.Configuration;
 using Sidecar.Keys;
 
 namespace Sidecar.Clients;
@@ -11,10 +9,8 @@ namespace Sidecar.Clients;
 /// SDK clients on our shared transport. The SDK's own retry is off: our resilience layer decides
 /// about retries, and two layers would multiply the attempts.
 /// </summary>
-internal sealed class OpenAIClientFactory(UpstreamHttpPool pool, IOptions<SidecarOptions> options) : IOpenAIClientFactory
+internal sealed class OpenAIClientFactory(UpstreamHttpPool pool) : IOpenAIClientFactory
 {
-    private readonly TimeSpan _networkTimeout = options.Value.Upstream.RequestTimeout;
-
     public OpenAIClient Create(ResolvedKey key)
     {
         var clientOptions = new OpenAIClientOptions
@@ -22,7 +18,9 @@ internal sealed class OpenAIClientFactory(UpstreamHttpPool pool, IOptions<Sideca
             Endpoint = key.Endpoint,
             Transport = pool.TransportFor(key.Endpoint),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            NetworkTimeout = _networkTimeout,
+            // The call's deadline (the caller's, or Resilience:DefaultDeadline) bounds every request;
+            // a second, SDK-side clock would cut long generations short.
+            NetworkTimeout = Timeout.InfiniteTimeSpan,
             UserAgentApplicationId = "sidecar",
         };
         return new OpenAIClient(new ApiKeyCredential(key.Secret), clientOptions);

@@ -94,7 +94,6 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         CheckPositive(errors, $"{p}:Upstream:PooledConnectionLifetime", upstream.PooledConnectionLifetime);
         CheckPositive(errors, $"{p}:Upstream:PooledConnectionIdleTimeout", upstream.PooledConnectionIdleTimeout);
         CheckPositive(errors, $"{p}:Upstream:ConnectTimeout", upstream.ConnectTimeout);
-        CheckPositive(errors, $"{p}:Upstream:RequestTimeout", upstream.RequestTimeout);
         ResilienceValidation.Validate(errors, $"{p}:Resilience", options.Resilience);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -11,7 +11,4 @@ public sealed class UpstreamOptions
 
     /// <summary>Time allowed to open a connection. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Longest an upstream call may take when the caller sets no deadline. Default 10 min.</summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }

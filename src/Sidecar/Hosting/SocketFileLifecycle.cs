@@ -12,13 +12,27 @@ namespace Sidecar.Hosting;
 internal sealed partial class SocketFileLifecycle(IOptions<SidecarOptions> options) : IHostedLifecycleService
 {
     private const uint OwnerOnly = 0b000_111_111; // 0077
-    private uint? _previousUmask;
+
+    // The umask belongs to the process; hosts starting side by side (tests) share one narrowing:
+    // the first to start saves the original, the last to finish starting restores it.
+    private static readonly Lock UmaskLock = new();
+    private static int s_starting;
+    private static uint s_originalUmask;
+    private bool _narrowed;
 
     public Task StartingAsync(CancellationToken cancellationToken)
     {
         if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
         {
-            _previousUmask = Umask(OwnerOnly);
+            lock (UmaskLock)
+            {
+                if (s_starting++ == 0)
+                {
+                    s_originalUmask = Umask(OwnerOnly);
+                }
+
+                _narrowed = true;
+            }
         }
 
         return Task.CompletedTask;
@@ -56,10 +70,18 @@ internal sealed partial class SocketFileLifecycle(IOptions<SidecarOptions> optio
 
     private void RestoreUmask()
     {
-        if (_previousUmask is { } previous)
+        lock (UmaskLock)
         {
-            Umask(previous);
-            _previousUmask = null;
+            if (!_narrowed)
+            {
+                return;
+            }
+
+            _narrowed = false;
+            if (--s_starting == 0)
+            {
+                Umask(s_originalUmask);
+            }
         }
     }
 
