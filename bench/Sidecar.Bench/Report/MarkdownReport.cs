@@ -54,13 +54,13 @@ internal static class MarkdownReport
         Row(md, "daemon RSS idle (fresh start, after the readiness probe)", Mb(m.IdleFreshMiB), "—", "≤ 60 MB", m.IdleFreshMiB * MiBToMB <= 60);
         if (m.Keys1000MiB > 0)
         {
-            Row(md, $"daemon RSS with {m.KeysCount:N0} cached key refs", Mb(m.Keys1000MiB), "—", "≤ 120 MB", m.Keys1000MiB * MiBToMB <= 120);
+            Row(md, $"daemon RSS with {Count(m.KeysCount)} cached key refs", Mb(m.Keys1000MiB), "—", "≤ 120 MB", m.Keys1000MiB * MiBToMB <= 120);
         }
 
         if (m.Churn.Count > 1)
         {
             var flat = Math.Abs(m.ChurnSlopeMiBPer10k) * MiBToMB <= 1.0;
-            Row(md, $"RSS under churn of {m.ChurnKeys:N0} key refs (MaxEntries {m.ChurnMaxEntries:N0})", $"peak {Mb(m.ChurnPeakMiB)}; second half {m.ChurnSlopeMiBPer10k * MiBToMB:+0.00;-0.00} MB per 10 000 keys", "—", "flat once the cache is full (≤ 1 MB per 10 000 keys)", flat);
+            Row(md, $"RSS under churn of {Count(m.ChurnKeys)} key refs (MaxEntries {Count(m.ChurnMaxEntries)})", $"peak {Mb(m.ChurnPeakMiB)}; second half {m.ChurnSlopeMiBPer10k * MiBToMB:+0.00;-0.00} MB per 10 000 keys", "—", "flat once the cache is full (≤ 1 MB per 10 000 keys)", flat);
         }
 
         var cancel = r.Cancel.FirstOrDefault();
@@ -268,9 +268,9 @@ internal static class MarkdownReport
         L($"| after all the latency and throughput phases, idle | {Mb(m.IdleAfterLoadMiB)} |");
         if (m.KeysCount > 0)
         {
-            L($"| keys directory of {m.KeysCount:N0} files, fresh | {Mb(m.KeysFreshMiB)} |");
-            L($"| after {m.KeysCount:N0} calls on one key_ref | {Mb(m.KeysWarmOneKeyMiB)} |");
-            L($"| after one call each on {m.KeysCount:N0} distinct key_refs ({m.KeysCount:N0} cached clients) | {Mb(m.Keys1000MiB)} |");
+            L($"| keys directory of {Count(m.KeysCount)} files, fresh | {Mb(m.KeysFreshMiB)} |");
+            L($"| after {Count(m.KeysCount)} calls on one key_ref | {Mb(m.KeysWarmOneKeyMiB)} |");
+            L($"| after one call each on {Count(m.KeysCount)} distinct key_refs ({Count(m.KeysCount)} cached clients) | {Mb(m.Keys1000MiB)} |");
         }
 
         L();
@@ -283,11 +283,11 @@ internal static class MarkdownReport
 
         if (m.Churn.Count > 1)
         {
-            L($"Churn: {m.ChurnKeys:N0} distinct key_refs, one call each (16 callers, {m.ChurnSeconds:F0} s, {m.ChurnErrors} errors), through a cache of `MaxEntries` = {m.ChurnMaxEntries:N0}. " +
+            L($"Churn: {Count(m.ChurnKeys)} distinct key_refs, one call each (16 callers, {m.ChurnSeconds:F0} s, {m.ChurnErrors} errors), through a cache of `MaxEntries` = {Count(m.ChurnMaxEntries)}. " +
               $"Peak RSS {Mb(m.ChurnPeakMiB)}; over the second half the RSS moved {m.ChurnSlopeMiBPer10k * MiBToMB:+0.00;-0.00} MB per 10 000 keys.");
             L();
             var marks = new[] { 0.1, 0.25, 0.5, 0.75, 1.0 };
-            L("| keys used | " + string.Join(" | ", marks.Select(q => $"{(int)(q * m.ChurnKeys):N0}")) + " |");
+            L("| keys used | " + string.Join(" | ", marks.Select(q => $"{Count((int)(q * m.ChurnKeys))}")) + " |");
             L("|---|" + string.Join("", marks.Select(_ => "---:|")));
             L("| RSS | " + string.Join(" | ", marks.Select(q => Mb(m.Churn.Where(p => p.Calls <= q * m.ChurnKeys).Select(p => p.RssMiB).DefaultIfEmpty(double.NaN).Last()))) + " |");
             L();
@@ -407,7 +407,7 @@ internal static class MarkdownReport
     private static void DistRow(StringBuilder md, string figure, string path, Distribution d) =>
         md.Append($"| {figure} | {path} | {Us(d.P50)} | {Us(d.P90)} | {Us(d.P99)} | {Us(d.Max)} |\n");
 
-    private static string Count(double n) => n.ToString("N0", CultureInfo.InvariantCulture).Replace(',', ' ');
+    public static string Count(double n) => n.ToString("N0", CultureInfo.InvariantCulture).Replace(',', ' ');
 
     public static string Us(double us) => double.IsNaN(us) ? "—" : string.Create(CultureInfo.InvariantCulture, $"{us:F0} µs");
 

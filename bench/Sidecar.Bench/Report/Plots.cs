@@ -119,10 +119,10 @@ internal static class Plots
         line.LineWidth = 2;
         line.MarkerSize = 3;
         var full = plot.Add.VerticalLine(memory.ChurnMaxEntries / 1000.0);
-        full.LegendText = $"cache full ({memory.ChurnMaxEntries:N0} entries)";
+        full.LegendText = $"cache full ({MarkdownReport.Count(memory.ChurnMaxEntries)} entries)";
         full.LinePattern = LinePattern.Dashed;
         full.Color = Colors.Gray;
-        plot.Title($"Daemon memory while {memory.ChurnKeys:N0} distinct key refs pass through a cache of {memory.ChurnMaxEntries:N0}");
+        plot.Title($"Daemon memory while {MarkdownReport.Count(memory.ChurnKeys)} distinct key refs pass through a cache of {MarkdownReport.Count(memory.ChurnMaxEntries)}");
         plot.XLabel($"distinct key refs used so far (thousands; one per call, {memory.ChurnSeconds:F0} s in all)");
         plot.YLabel("RSS (MiB)");
         plot.Axes.SetLimits(0, xs.Max() * 1.02, 0, ys.Max() * 1.15);
