@@ -56,6 +56,7 @@ internal sealed class ClientCache : IDisposable
         }
 
         _metrics.CacheMiss();
+        string? previous;
         lock (_locks[(uint)key.CacheKey.GetHashCode() % LockStripes])
         {
             if (_cache.TryGetValue(key.CacheKey, out cached))
@@ -65,6 +66,10 @@ internal sealed class ClientCache : IDisposable
 
             cached = new CachedClient(key.KeyRef, key.CacheKey, _factory.Create(key));
             _metrics.CacheCreated();
+
+            // Recorded before the entry is committed: an eviction callback (which runs only after the
+            // commit, possibly at once when the cache is full) then always finds the record to remove.
+            previous = Record(key);
             using (var entry = _cache.CreateEntry(key.CacheKey))
             {
                 entry.Value = cached;
@@ -75,11 +80,17 @@ internal sealed class ClientCache : IDisposable
             }
         }
 
-        RetirePrevious(key);
+        // A rotated secret (or moved endpoint) retires the key ref's previous client at once.
+        if (previous is not null && previous != key.CacheKey)
+        {
+            _cache.Remove(previous);
+        }
+
         return cached.Client;
     }
 
-    private void RetirePrevious(ResolvedKey key)
+    /// <summary>Makes <paramref name="key"/> the key ref's newest client; returns the one it replaces.</summary>
+    private string? Record(ResolvedKey key)
     {
         string? previous = null;
         _newest.AddOrUpdate(
@@ -90,10 +101,7 @@ internal sealed class ClientCache : IDisposable
                 previous = old;
                 return key.CacheKey;
             });
-        if (previous is not null && previous != key.CacheKey)
-        {
-            _cache.Remove(previous);
-        }
+        return previous;
     }
 
     private void OnEvicted(object key, object? value, EvictionReason reason, object? state)
