@@ -5,6 +5,9 @@ using Sidecar.Bench.Upstream;
 
 // Sidecar.Bench upstream
 //     The bench upstream on 127.0.0.1 (a free port, printed as "port=N"); exits when stdin closes.
+// Sidecar.Bench render --repo DIR [--out DIR] [--doc FILE] [--micro FILE] [--findings FILE]
+//     Writes the report again from --out's results.json and the figures already there (after editing
+//     bench/findings.md or the report's layout), without running anything.
 // Sidecar.Bench run --repo DIR [--smoke] [--out DIR] [--doc FILE] [--micro FILE] [--findings FILE] [--commit SHA]
 //                   [--only PHASE,...] [--daemon-env NAME=VALUE]... [--daemon-arg ARG]... [--daemon-dll PATH]
 //     The load run. --out gets results.json and the PNG figures, --doc the Markdown report.
@@ -20,9 +23,14 @@ if (args.Length > 0 && args[0] == "upstream")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "render")
+{
+    return Render(args);
+}
+
 if (args.Length == 0 || args[0] != "run")
 {
-    Console.Error.WriteLine("usage: Sidecar.Bench run --repo DIR [--smoke] [--out DIR] [--doc FILE] [--micro FILE] [--findings FILE] [--commit SHA] | Sidecar.Bench upstream");
+    Console.Error.WriteLine("usage: Sidecar.Bench run --repo DIR [--smoke] [--out DIR] [--doc FILE] [--micro FILE] [--findings FILE] [--commit SHA] | Sidecar.Bench render --repo DIR [--out DIR] [--doc FILE] | Sidecar.Bench upstream");
     return 2;
 }
 
@@ -110,6 +118,12 @@ var markdown = MarkdownReport.Render(results, previous, plots, plotPrefix, micro
 Directory.CreateDirectory(Path.GetDirectoryName(docPath)!);
 File.WriteAllText(docPath, markdown);
 results.Checks.Add(new Check("report", markdown.Contains("## Unary latency", StringComparison.Ordinal), docPath));
+if (previous is not null)
+{
+    previous.PreviousRun = null;
+    results.PreviousRun = previous;
+}
+
 File.WriteAllText(resultsPath, JsonSerializer.Serialize(results, json));
 
 var passed = results.Checks.Count(c => c.Passed);
@@ -126,3 +140,21 @@ if (smoke)
 }
 
 return failed == 0 ? 0 : 1;
+
+static int Render(string[] args)
+{
+    string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+    var repo = Path.GetFullPath(Option("--repo") ?? ".");
+    var outDir = Path.GetFullPath(Option("--out") ?? Path.Combine(repo, "docs", "bench"));
+    var docPath = Path.GetFullPath(Option("--doc") ?? Path.Combine(repo, "docs", "benchmarks.md"));
+    var json = new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    var results = JsonSerializer.Deserialize<BenchResults>(File.ReadAllText(Path.Combine(outDir, "results.json")), json)!;
+    var micro = MicroResult.Read(Option("--micro") ?? Path.Combine(outDir, "micro.tsv"));
+    var plots = new[] { Plots.UnaryCdf, Plots.TtftCdf, Plots.ChurnRss }.Where(p => File.Exists(Path.Combine(outDir, p))).ToList();
+    var findingsPath = Option("--findings") ?? Path.Combine(repo, "bench", "findings.md");
+    var findings = File.Exists(findingsPath) ? File.ReadAllText(findingsPath) : string.Empty;
+    var plotPrefix = Path.GetRelativePath(Path.GetDirectoryName(docPath)!, outDir).Replace('\\', '/') + "/";
+    File.WriteAllText(docPath, MarkdownReport.Render(results, results.PreviousRun, plots, plotPrefix, micro, findings));
+    Console.WriteLine($"bench: {docPath} written again from {outDir}/results.json");
+    return 0;
+}

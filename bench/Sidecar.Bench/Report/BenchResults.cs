@@ -26,6 +26,9 @@ internal sealed class BenchResults
     public List<Settle> Settles { get; set; } = [];
     public List<Check> Checks { get; set; } = [];
     public string MicroBenchmarks { get; set; } = string.Empty;
+
+    /// <summary>The run before this one, for the run-to-run table (its own previous run is dropped).</summary>
+    public BenchResults? PreviousRun { get; set; }
 }
 
 internal sealed class MachineInfo
