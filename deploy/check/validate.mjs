@@ -365,9 +365,9 @@ check("config: ConfigMap sidecar-config mounted and passed as --config /etc/side
   }
 });
 
-check("resources: requests cpu 50m / memory 64Mi, limits memory 192Mi on the sidecar", () => {
-  equal(sidecar.resources?.requests, { cpu: "50m", memory: "64Mi" }, "requests");
-  equal(sidecar.resources?.limits, { memory: "192Mi" }, "limits");
+check("resources: requests cpu 50m / memory 128Mi, limits memory 320Mi on the sidecar (docs/benchmarks.md)", () => {
+  equal(sidecar.resources?.requests, { cpu: "50m", memory: "128Mi" }, "requests");
+  equal(sidecar.resources?.limits, { memory: "320Mi" }, "limits");
 });
 
 check("securityContext: non-root, read-only root, no privilege escalation, no capabilities, RuntimeDefault seccomp", () => {
