@@ -56,6 +56,10 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
             "--Sidecar:ShutdownGrace=00:00:02",
             $"--Sidecar:Keys:bench:ApiKey=env:{ApiKeyVariable}",
             $"--Sidecar:Keys:bench:Endpoint={upstream}",
+
+            // The bench measures the daemon, not its per-key limits (256 in flight by default):
+            // the closed-loop and ramp phases would otherwise be refused with LOCAL_LIMIT.
+            "--Sidecar:Keys:bench:Limits:MaxConcurrentRequests=0",
         }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
