@@ -162,43 +162,34 @@ internal static class SidecarApp
         webHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.ListenUnixSocket(options.Socket, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http2;
-                listen.Use(next => connection =>
-                {
-                    Listeners.Tag(connection, ListenerKind.Socket);
-                    PeerCredentials.Attach(connection);
-                    return next(connection);
-                });
-            });
+            kestrel.ListenUnixSocket(options.Socket, listen => Serve(listen, ListenerKind.Socket, HttpProtocols.Http2));
 
             var address = System.Net.IPAddress.Parse(options.HealthAddress);
             if (options.HealthPort != 0)
             {
-                kestrel.Listen(address, options.HealthPort, listen =>
-                {
-                    listen.Protocols = HttpProtocols.Http2;
-                    listen.Use(next => connection =>
-                    {
-                        Listeners.Tag(connection, ListenerKind.Health);
-                        return next(connection);
-                    });
-                });
+                kestrel.Listen(address, options.HealthPort, listen => Serve(listen, ListenerKind.Health, HttpProtocols.Http2));
             }
 
             if (options.HttpPort != 0)
             {
-                kestrel.Listen(address, options.HttpPort, listen =>
-                {
-                    listen.Protocols = HttpProtocols.Http1;
-                    listen.Use(next => connection =>
-                    {
-                        Listeners.Tag(connection, ListenerKind.Http);
-                        return next(connection);
-                    });
-                });
+                kestrel.Listen(address, options.HttpPort, listen => Serve(listen, ListenerKind.Http, HttpProtocols.Http1));
             }
+        });
+    }
+
+    /// <summary>Tags each accepted connection with its listener (and, on the socket, its peer's uid/gid).</summary>
+    private static void Serve(ListenOptions listen, ListenerKind kind, HttpProtocols protocols)
+    {
+        listen.Protocols = protocols;
+        listen.Use(next => connection =>
+        {
+            Listeners.Tag(connection, kind);
+            if (kind == ListenerKind.Socket)
+            {
+                PeerCredentials.Attach(connection);
+            }
+
+            return next(connection);
         });
     }
 
