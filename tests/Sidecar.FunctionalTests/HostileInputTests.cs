@@ -1,0 +1,372 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using Google.Protobuf;
+using Google.Rpc;
+using Grpc.Core;
+using Sidecar.FakeUpstream;
+using Sidecar.V1;
+
+namespace Sidecar.FunctionalTests;
+
+/// <summary>
+/// Whatever a local process writes to the socket, the daemon answers that caller with a clear error (an
+/// HTTP/2 GOAWAY, a gRPC status) and carries on: a stream in flight for another agent finishes whole, a
+/// new agent is served, and nothing reaches the upstream. Each test checks all three, and all the tests
+/// of this class hit one and the same daemon, one after the other.
+/// </summary>
+public sealed class HostileInputTests(HostileInputTests.Target target) : IClassFixture<HostileInputTests.Target>
+{
+    private const string ProbeModel = "fake-drip-10";
+
+    private static readonly byte[] Preface = Encoding.ASCII.GetBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+    /// <summary>HTTP/2 error codes (RFC 9113, section 7).</summary>
+    public enum H2Error
+    {
+        NoError = 0x0,
+        ProtocolError = 0x1,
+        FrameSizeError = 0x6,
+        CompressionError = 0x9,
+    }
+
+    [Fact]
+    public async Task Socket_GarbageInsteadOfHttp2_TheConnectionGetsAProtocolErrorGoAwayAndIsClosed()
+    {
+        var garbage = Enumerable.Range(0, 200).Select(i => (byte)((i * 37) + 11)).ToArray();
+
+        var received = await WhileAnotherAgentStreamsAsync(() => SendRawAsync(garbage));
+
+        // Kestrel does not even send its SETTINGS: the preface is wrong, so it says why and hangs up.
+        var frame = Assert.Single(Frames(received));
+        AssertGoAway(frame, H2Error.ProtocolError);
+    }
+
+    [Fact]
+    public async Task Socket_Http1Request_GetsA400NamingTheProblemAndIsClosed()
+    {
+        var received = await WhileAnotherAgentStreamsAsync(() => SendRawAsync(Encoding.ASCII.GetBytes("POST /sidecar.v1.Completions/Complete HTTP/1.1\r\nHost: x\r\n\r\n")));
+
+        var text = Encoding.ASCII.GetString(received);
+        Assert.StartsWith("HTTP/1.1 400 Bad Request", text);
+        Assert.Contains("An HTTP/1.x request was sent to an HTTP/2 only endpoint.", text);
+    }
+
+    public static TheoryData<string, byte[], H2Error?> JunkAfterPreface() => new()
+    {
+        // A frame header announcing 16 MiB, over the 16 KiB frame size the server allows.
+        { "oversized frame", Header(0xFF_FFFF, type: 0x0, flags: 0, stream: 1), H2Error.FrameSizeError },
+        // HEADERS whose header block is not valid HPACK.
+        { "undecodable header block", Frame(type: 0x1, flags: 0x5, stream: 1, Enumerable.Repeat((byte)0xFF, 16).ToArray()), H2Error.CompressionError },
+        // DATA on a stream that was never opened.
+        { "data on an idle stream", Frame(type: 0x0, flags: 0x1, stream: 1, [1, 2, 3]), H2Error.ProtocolError },
+        // SETTINGS whose length is not a multiple of 6.
+        { "settings of a bad length", Frame(type: 0x4, flags: 0, stream: 0, [1, 2, 3, 4, 5]), H2Error.FrameSizeError },
+        // WINDOW_UPDATE with a zero increment on the connection.
+        { "zero window update", Frame(type: 0x8, flags: 0, stream: 0, [0, 0, 0, 0]), H2Error.ProtocolError },
+        // CONTINUATION with no HEADERS before it.
+        { "stray continuation", Frame(type: 0x9, flags: 0x4, stream: 1, [0x82]), H2Error.ProtocolError },
+        // Noise: whatever it parses as, it is a connection error.
+        { "random bytes", new Random(7).GetItems(Enumerable.Range(0, 256).Select(i => (byte)i).ToArray(), 512), null },
+    };
+
+    [Theory]
+    [MemberData(nameof(JunkAfterPreface))]
+    public async Task Socket_ValidPrefaceThenJunkFrames_TheConnectionGetsAGoAwayWithTheRightErrorAndIsClosed(string junk, byte[] frames, H2Error? expected)
+    {
+        byte[] bytes = [.. Preface, .. Frame(type: 0x4, flags: 0, stream: 0, []), .. frames];
+
+        var received = await WhileAnotherAgentStreamsAsync(() => SendRawAsync(bytes));
+
+        var goAway = Frames(received).LastOrDefault();
+        Assert.True(goAway.Type == 0x7, $"{junk}: the last frame should be a GOAWAY, got type {goAway.Type}");
+        if (expected is { } code)
+        {
+            AssertGoAway(goAway, code);
+        }
+        else
+        {
+            Assert.NotEqual(H2Error.NoError, (H2Error)BinaryPrimitives.ReadUInt32BigEndian(goAway.Payload.AsSpan(4)));
+        }
+    }
+
+    public static TheoryData<string, string, byte[], StatusCode> MalformedGrpcBodies()
+    {
+        var valid = Requests.Fake("fake-1").ToByteArray();
+        return new()
+        {
+            // Not protobuf: a tag with wire type 7, which does not exist. grpc-dotnet parses the request before
+            // the service runs, so the daemon cannot map this; it reports UNKNOWN ("Exception was thrown by
+            // handler"). The gRPC spec lists INTERNAL for "error parsing request proto"; either way that caller
+            // gets an error and nobody else notices.
+            { "not protobuf", "Complete", Grpc([0x0F, 0x01, 0x02, 0x03]), StatusCode.Unknown },
+            { "not protobuf, streaming", "StreamComplete", Grpc([0x0F, 0x01, 0x02, 0x03]), StatusCode.Unknown },
+            // A varint that never ends.
+            { "endless varint", "Complete", Grpc([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]), StatusCode.Unknown },
+            // 100 000 nested unknown groups (field 15, start-group): the parser's recursion limit (100) stops
+            // it, where an unbounded parser would overflow the stack and take the daemon down.
+            { "100 000 nested groups", "Complete", Grpc(Enumerable.Repeat((byte)0x7B, 100_000).ToArray()), StatusCode.Unknown },
+            { "length prefix promises more than is sent", "Complete", [0, 0, 0, 0, 100, 1, 2, 3], StatusCode.Internal },
+            { "no message at all", "Complete", [], StatusCode.Internal },
+            { "two messages for a unary call", "Complete", [.. Grpc(valid), .. Grpc(valid)], StatusCode.Internal },
+            { "compressed flag without grpc-encoding", "Complete", [1, .. Grpc(valid)[1..]], StatusCode.Internal },
+            // A 2 GiB length prefix is refused from the prefix alone, before anything is buffered.
+            { "2 GiB length prefix", "Complete", [0, 0x7F, 0xFF, 0xFF, 0xF0, 1, 2, 3], StatusCode.ResourceExhausted },
+            // Past int.MaxValue grpc-dotnet throws an IOException ("Message too large"): UNKNOWN again.
+            { "4 GiB length prefix", "Complete", [0, 0xFF, 0xFF, 0xFF, 0xF0, 1, 2, 3], StatusCode.Unknown },
+            { "a method that does not exist", "Uncomplete", Grpc(valid), StatusCode.Unimplemented },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedGrpcBodies))]
+    public async Task Call_MalformedGrpcBody_FailsThatCallWithAStatus(string malformed, string method, byte[] body, StatusCode expected)
+    {
+        var (http, status, message) = await WhileAnotherAgentStreamsAsync(() => PostGrpcAsync(method, body, "application/grpc"));
+
+        Assert.True(http == HttpStatusCode.OK, $"{malformed}: HTTP {http}");
+        Assert.Equal(expected, status);
+        Assert.False(string.IsNullOrEmpty(message), $"{malformed}: grpc-message should say what went wrong");
+    }
+
+    [Fact]
+    public async Task Call_WrongContentType_Is415WithAGrpcStatus()
+    {
+        var (http, status, message) = await WhileAnotherAgentStreamsAsync(() => PostGrpcAsync("Complete", Encoding.UTF8.GetBytes("{\"key_ref\":\"fake\"}"), "application/json"));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, http);
+        Assert.Equal(StatusCode.Internal, status);
+        Assert.Contains("application/json", message);
+    }
+
+    [Fact]
+    public async Task Complete_OverTheReceiveLimit_IsResourceExhausted()
+    {
+        var request = Requests.Fake("fake-1");
+        request.Messages[0].Content = new string('x', 9 * 1024 * 1024); // the limit is 2 × 4 MiB
+
+        await WhileAnotherAgentStreamsAsync(() => RpcAssert.FailsAsync(() => NewAgent().CompleteAsync(request).ResponseAsync, StatusCode.ResourceExhausted));
+    }
+
+    [Fact]
+    public async Task Complete_100000Messages_IsInvalidArgumentNamingTheLimit()
+    {
+        var request = Requests.Fake("fake-1");
+        for (var i = 1; i < 100_000; i++)
+        {
+            request.Messages.Add(new Message { Role = Role.User, Content = "x" });
+        }
+
+        var status = await WhileAnotherAgentStreamsAsync(() => RpcAssert.FailsAsync(() => NewAgent().CompleteAsync(request).ResponseAsync, StatusCode.InvalidArgument, "INVALID_REQUEST"));
+
+        var violation = Assert.Single(status!.GetDetail<BadRequest>().FieldViolations);
+        Assert.Equal("messages", violation.Field);
+        Assert.Contains("100000 messages; the limit is 1000", violation.Description);
+    }
+
+    [Theory]
+    [InlineData("tools[0].parameters_json_schema")]
+    [InlineData("response_format.json_schema")]
+    [InlineData("messages[0].tool_calls[0].arguments_json")]
+    public async Task Complete_DeeplyNestedJson_IsInvalidArgumentNamingTheField(string field)
+    {
+        var deep = string.Concat(Enumerable.Repeat("{\"a\":", 100_000)) + "{}" + new string('}', 100_000);
+        var request = Requests.Fake("fake-1");
+        switch (field)
+        {
+            case "tools[0].parameters_json_schema":
+                request.Tools.Add(new Tool { Name = "weather", ParametersJsonSchema = deep });
+                break;
+            case "response_format.json_schema":
+                request.ResponseFormat = new ResponseFormat { Type = ResponseFormatType.JsonSchema, JsonSchemaName = "answer", JsonSchema = deep };
+                break;
+            default:
+                request.Messages.Clear();
+                request.Messages.Add(new Message { Role = Role.Assistant, ToolCalls = { new ToolCall { Id = "call_1", Name = "weather", ArgumentsJson = deep } } });
+                break;
+        }
+
+        var status = await WhileAnotherAgentStreamsAsync(() => RpcAssert.FailsAsync(() => NewAgent().CompleteAsync(request).ResponseAsync, StatusCode.InvalidArgument, "INVALID_REQUEST"));
+
+        var violation = Assert.Single(status!.GetDetail<BadRequest>().FieldViolations);
+        Assert.Equal(field, violation.Field);
+        Assert.Contains("at most 32 levels deep", violation.Description);
+    }
+
+    /// <summary>
+    /// Runs the hostile act while another agent's stream is in flight, then checks the daemon is unaffected:
+    /// that stream finishes whole, a new agent is served, only the probe reached the upstream, and the
+    /// daemon's own code logged no unexpected failure.
+    /// </summary>
+    private async Task<T> WhileAnotherAgentStreamsAsync<T>(Func<Task<T>> hostile)
+    {
+        using var stream = target.Daemon.Client.StreamComplete(Requests.Fake(ProbeModel), deadline: DateTime.UtcNow.Add(Daemon.Timeout));
+        Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+
+        var result = await hostile().WaitAsync(Daemon.Timeout);
+
+        var chunks = new List<CompleteChunk> { stream.ResponseStream.Current };
+        while (await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout))
+        {
+            chunks.Add(stream.ResponseStream.Current);
+        }
+
+        Assert.Equal(10, chunks.Count(c => c.ContentDelta == "tick "));
+        Assert.Equal(FinishReason.Stop, chunks[^1].FinishReason);
+        var echo = await NewAgent().CompleteAsync(Requests.Echo("still here")).ResponseAsync.WaitAsync(Daemon.Timeout);
+        Assert.Equal("still here", echo.Message.Content);
+        Assert.All(target.Upstream.Requests, r => Assert.Equal(ProbeModel, r.Model));
+        Assert.DoesNotContain(target.Daemon.LogLines, l => l.Contains("Sidecar.Api.CompletionsService[9]", StringComparison.Ordinal));
+        return result;
+    }
+
+    /// <summary>A client on a new channel: a new agent with its own connection.</summary>
+    private Completions.CompletionsClient NewAgent() => new(target.NewChannel());
+
+    /// <summary>Writes bytes on a fresh connection and reads until the daemon closes it.</summary>
+    private async Task<byte[]> SendRawAsync(byte[] bytes)
+    {
+        using var socket = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(target.Daemon.Socket)).WaitAsync(Daemon.Timeout);
+        await socket.SendAsync(bytes).WaitAsync(Daemon.Timeout);
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        try
+        {
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer).WaitAsync(Daemon.Timeout)) > 0)
+            {
+                received.AddRange(buffer.AsSpan(0, n));
+            }
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // Closed with unread input still queued: a reset is a close too.
+        }
+
+        return [.. received];
+    }
+
+    /// <summary>An HTTP/2 POST as a gRPC client would send it, with a body we choose; returns the gRPC status.</summary>
+    private async Task<(HttpStatusCode Http, StatusCode? Status, string? Message)> PostGrpcAsync(string method, byte[] body, string contentType)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var s = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await s.ConnectAsync(new UnixDomainSocketEndPoint(target.Daemon.Socket), ct);
+                    return new NetworkStream(s, ownsSocket: true);
+                }
+                catch
+                {
+                    s.Dispose();
+                    throw;
+                }
+            },
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://localhost/sidecar.v1.Completions/{method}")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
+
+        using var response = await http.SendAsync(request).WaitAsync(Daemon.Timeout);
+        await response.Content.ReadAsByteArrayAsync().WaitAsync(Daemon.Timeout);
+
+        // A call that fails before any message is "trailers-only": the status comes in the headers.
+        var all = response.Headers.Concat(response.TrailingHeaders).ToList();
+        var status = all.FirstOrDefault(h => h.Key == "grpc-status").Value?.Single();
+        var message = all.FirstOrDefault(h => h.Key == "grpc-message").Value?.Single();
+        return (response.StatusCode, status is null ? null : (StatusCode)int.Parse(status), message);
+    }
+
+    private static void AssertGoAway(H2Frame frame, H2Error expected)
+    {
+        Assert.Equal(0x7, frame.Type);
+        Assert.Equal(0u, frame.Stream);
+        Assert.Equal(expected, (H2Error)BinaryPrimitives.ReadUInt32BigEndian(frame.Payload.AsSpan(4)));
+    }
+
+    private static List<H2Frame> Frames(byte[] data)
+    {
+        var frames = new List<H2Frame>();
+        var at = 0;
+        while (at + 9 <= data.Length)
+        {
+            var length = (data[at] << 16) | (data[at + 1] << 8) | data[at + 2];
+            Assert.True(at + 9 + length <= data.Length, "the daemon sent a truncated frame");
+            frames.Add(new H2Frame(data[at + 3], BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(at + 5)) & 0x7FFF_FFFF, data[(at + 9)..(at + 9 + length)]));
+            at += 9 + length;
+        }
+
+        Assert.Equal(data.Length, at);
+        return frames;
+    }
+
+    private static byte[] Grpc(byte[] message)
+    {
+        var frame = new byte[5 + message.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
+        message.CopyTo(frame, 5);
+        return frame;
+    }
+
+    private static byte[] Header(int length, byte type, byte flags, uint stream)
+    {
+        var header = new byte[9];
+        header[0] = (byte)(length >> 16);
+        header[1] = (byte)(length >> 8);
+        header[2] = (byte)length;
+        header[3] = type;
+        header[4] = flags;
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(5), stream);
+        return header;
+    }
+
+    private static byte[] Frame(byte type, byte flags, uint stream, byte[] payload) => [.. Header(payload.Length, type, flags, stream), .. payload];
+
+    private readonly record struct H2Frame(byte Type, uint Stream, byte[] Payload);
+
+    /// <summary>The daemon every test of the class attacks (default limits: 1 000 messages, 4 MiB per
+    /// request, gRPC's receive limit twice that), and the fake upstream behind it.</summary>
+    public sealed class Target : IAsyncLifetime
+    {
+        private readonly List<Grpc.Net.Client.GrpcChannel> _channels = [];
+
+        public FakeUpstreamServer Upstream { get; private set; } = null!;
+
+        public Daemon Daemon { get; private set; } = null!;
+
+        public Grpc.Net.Client.GrpcChannel NewChannel()
+        {
+            var channel = Daemon.SocketChannel(Daemon.Socket);
+            lock (_channels)
+            {
+                _channels.Add(channel);
+            }
+
+            return channel;
+        }
+
+        public async Task InitializeAsync()
+        {
+            Upstream = await FakeUpstreamServer.StartAsync();
+            Daemon = await Daemon.StartAsync(Upstream);
+        }
+
+        public async Task DisposeAsync()
+        {
+            _channels.ForEach(c => c.Dispose());
+            await Daemon.DisposeAsync();
+            await Upstream.DisposeAsync();
+        }
+    }
+}
