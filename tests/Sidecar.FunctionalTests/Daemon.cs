@@ -70,6 +70,10 @@ public sealed class Daemon : IAsyncDisposable
         await File.WriteAllTextAsync(keyFile, key + "\n");
         var healthPort = FreePort();
         var httpPort = FreePort();
+        while (httpPort == healthPort)
+        {
+            httpPort = FreePort();
+        }
 
         var all = new Dictionary<string, string>
         {

@@ -134,9 +134,15 @@ public sealed class HostingTests
             Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, watch.ResponseStream.Current.Status);
 
-            // 200 chunks 20 ms apart: still streaming when the 1 s health publisher reports the change.
             using var stream = daemon.Client.StreamComplete(Requests.Fake("fake-drip-200"));
             Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+
+            // A call the upstream never answers holds the drain open until the test lets it go, so the
+            // late call below lands during the drain however slow the machine is.
+            using var release = new CancellationTokenSource();
+            using var holder = daemon.Client.CompleteAsync(Requests.Fake("fake-hang"), cancellationToken: release.Token);
+            Assert.Equal("fake-drip-200", (await upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(Daemon.Timeout)).Model);
+            Assert.Equal("fake-hang", (await upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(Daemon.Timeout)).Model);
 
             var stopping = daemon.App.StopAsync();
 
@@ -169,6 +175,8 @@ public sealed class HostingTests
 
             Assert.Equal(FinishReason.Stop, rest[^1].FinishReason);
             Assert.Equal(200, 1 + rest.Count(c => c.ContentDelta == "tick "));
+            Assert.False(stopping.IsCompleted, "the drain waits for the held call");
+            release.Cancel();
             await stopping.WaitAsync(Daemon.Timeout);
             Assert.False(File.Exists(daemon.Socket));
         }

@@ -87,7 +87,9 @@ internal sealed class CompletionsService(
                     outcome.Usage = chunk.Usage;
                 }
 
-                await responseStream.WriteAsync(chunk, deadline.Token).ConfigureAwait(false);
+                // The caller's own token: a write cancelled by the deadline or shutdown token would make
+                // grpc-dotnet reset the stream (CANCELLED, no reason) instead of ending it with our status.
+                await responseStream.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
