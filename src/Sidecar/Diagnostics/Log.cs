@@ -30,8 +30,6 @@ internal static partial class Log
     [LoggerMessage(9, LogLevel.Error, "Unexpected failure in {Rpc} for key_ref {KeyRef}")]
     public static partial void UnexpectedFailure(ILogger logger, Exception exception, string rpc, string keyRef);
 
-    [LoggerMessage(10, LogLevel.Warning, "Upstream {Endpoint} answered {Status} for key_ref {KeyRef}")]
-    public static partial void UpstreamFailed(ILogger logger, string endpoint, int status, string keyRef);
 
     [LoggerMessage(11, LogLevel.Error, "Configuration change refused, the previous configuration stays in force: {Problems}")]
     public static partial void ConfigurationRefused(ILogger logger, string problems);

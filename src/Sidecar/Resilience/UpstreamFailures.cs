@@ -1,6 +1,4 @@
 using System.ClientModel;
-using System.Globalization;
-using System.Net.Sockets;
 using Sidecar.Upstream;
 
 namespace Sidecar.Resilience;
@@ -33,7 +31,7 @@ internal static class UpstreamFailures
         UpstreamTimeoutException => new(true, FailureScope.Endpoint),
         ClientResultException { Status: > 0 } cre => ByStatus(cre),
         // No HTTP response at all: the connection failed.
-        ClientResultException or HttpRequestException or IOException or SocketException => new(true, FailureScope.Endpoint),
+        _ when UpstreamErrors.IsUpstreamFailure(exception) => new(true, FailureScope.Endpoint),
         _ => new(false, FailureScope.None),
     };
 
@@ -46,27 +44,9 @@ internal static class UpstreamFailures
         _ => new(false, FailureScope.None),
     };
 
-    /// <summary>
-    /// The wait the upstream asked for: <c>retry-after-ms</c> (OpenAI, Azure OpenAI) first, then
-    /// <c>Retry-After</c> in seconds or as an HTTP date. Null when it asked for none.
-    /// </summary>
-    public static TimeSpan? RetryAfter(Exception exception)
-    {
-        if (exception is not ClientResultException cre || cre.GetRawResponse() is not { } response)
-        {
-            return null;
-        }
-
-        if (response.Headers.TryGetValue("retry-after-ms", out var ms)
-            && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var millis)
-            && millis >= 0
-            && millis < TimeSpan.FromHours(1).TotalMilliseconds)
-        {
-            return TimeSpan.FromMilliseconds(millis);
-        }
-
-        return UpstreamErrors.RetryAfter(response);
-    }
+    /// <summary>The wait the upstream asked for (see <see cref="UpstreamErrors.RetryAfter"/>); null when none.</summary>
+    public static TimeSpan? RetryAfter(Exception exception) =>
+        exception is ClientResultException cre ? UpstreamErrors.RetryAfter(cre.GetRawResponse()) : null;
 
     /// <summary>OpenAI answers 429 with code <c>insufficient_quota</c> when billing ran out: waiting does not help.</summary>
     private static bool IsQuotaExhausted(ClientResultException cre)

@@ -19,9 +19,6 @@ internal static class UpstreamErrors
 
     public static bool IsUpstreamFailure(Exception exception) => exception is ClientResultException or HttpRequestException or IOException or SocketException;
 
-    /// <summary>The HTTP status of an upstream failure, 0 where no response came.</summary>
-    public static int StatusOf(Exception exception) => exception is ClientResultException cre ? cre.Status : 0;
-
     public static SidecarException Map(Exception exception, ResolvedKey key)
     {
         var metadata = new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["upstream"] = key.Endpoint.Authority };
@@ -76,9 +73,27 @@ internal static class UpstreamErrors
         metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["upstream"] = key.Endpoint.Authority },
         innerException: inner);
 
+    /// <summary>
+    /// The wait the upstream asked for: <c>retry-after-ms</c> (OpenAI, Azure OpenAI) first, then
+    /// <c>Retry-After</c> in seconds or as an HTTP date. Null when it asked for none. The retry layer
+    /// waits this long, and the caller's <c>RetryInfo</c> says the same.
+    /// </summary>
     internal static TimeSpan? RetryAfter(PipelineResponse? response)
     {
-        if (response is null || !response.Headers.TryGetValue("Retry-After", out var value) || string.IsNullOrWhiteSpace(value))
+        if (response is null)
+        {
+            return null;
+        }
+
+        if (response.Headers.TryGetValue("retry-after-ms", out var ms)
+            && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var millis)
+            && millis >= 0
+            && millis < TimeSpan.FromHours(1).TotalMilliseconds)
+        {
+            return TimeSpan.FromMilliseconds(millis);
+        }
+
+        if (!response.Headers.TryGetValue("Retry-After", out var value) || string.IsNullOrWhiteSpace(value))
         {
             return null;
         }
