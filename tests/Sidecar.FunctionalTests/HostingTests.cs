@@ -2,6 +2,7 @@ using System.Net;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Microsoft.Extensions.DependencyInjection;
 using Sidecar.FakeUpstream;
 using Sidecar.Hosting;
 using Sidecar.V1;
@@ -130,9 +131,8 @@ public sealed class HostingTests
         var daemon = await Daemon.StartAsync(upstream);
         try
         {
-            using var watch = daemon.SocketHealth.Watch(new HealthCheckRequest { Service = "readiness" });
-            Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
-            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, watch.ResponseStream.Current.Status);
+            var readiness = new HealthCheckRequest { Service = "readiness" };
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await daemon.SocketHealth.CheckAsync(readiness).ResponseAsync.WaitAsync(Daemon.Timeout)).Status);
 
             using var stream = daemon.Client.StreamComplete(Requests.Fake("fake-drip-200"));
             Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
@@ -146,13 +146,14 @@ public sealed class HostingTests
 
             var stopping = daemon.App.StopAsync();
 
-            // Readiness flips while the listeners are still open.
-            while (watch.ResponseStream.Current.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+            // Readiness flips while the listeners are still open (gRPC Check and /readyz run the checks now).
+            await daemon.App.Services.GetRequiredService<CallTracker>().WhenDraining.WaitAsync(Daemon.Timeout);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await daemon.SocketHealth.CheckAsync(readiness).ResponseAsync.WaitAsync(Daemon.Timeout)).Status);
+            using (var http = daemon.HttpPortClient())
             {
-                Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/readyz").WaitAsync(Daemon.Timeout)).StatusCode);
             }
 
-            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, watch.ResponseStream.Current.Status);
             // A new agent connecting while the daemon drains.
             using var fresh = Daemon.SocketChannel(daemon.Socket);
             var late = await Assert.ThrowsAsync<RpcException>(() => new Completions.CompletionsClient(fresh).CompleteAsync(Requests.Echo("late")).ResponseAsync.WaitAsync(Daemon.Timeout));

@@ -10,6 +10,7 @@ internal sealed class CallTracker : IDisposable
 {
     private readonly CancellationTokenSource _hardStop = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _drainingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inFlight;
     private volatile bool _draining;
 
@@ -41,6 +42,7 @@ internal sealed class CallTracker : IDisposable
     public void BeginDrain()
     {
         _draining = true;
+        _drainingStarted.TrySetResult();
         if (InFlight == 0)
         {
             _drained.TrySetResult();
@@ -48,6 +50,9 @@ internal sealed class CallTracker : IDisposable
     }
 
     public Task WhenDrained => _drained.Task;
+
+    /// <summary>Completes once shutdown has begun refusing new calls.</summary>
+    public Task WhenDraining => _drainingStarted.Task;
 
     public void CancelAll() => _hardStop.Cancel();
 
