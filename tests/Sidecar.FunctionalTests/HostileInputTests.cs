@@ -218,7 +218,7 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
         var echo = await NewAgent().CompleteAsync(Requests.Echo("still here")).ResponseAsync.WaitAsync(Daemon.Timeout);
         Assert.Equal("still here", echo.Message.Content);
         Assert.All(target.Upstream.Requests, r => Assert.Equal(ProbeModel, r.Model));
-        Assert.DoesNotContain(target.Daemon.LogLines, l => l.Contains("Sidecar.Api.CompletionsService[9]", StringComparison.Ordinal));
+        Assert.DoesNotContain(target.Daemon.LogLines, l => l.Contains("Sidecar.Api.CompletionPipeline[9]", StringComparison.Ordinal));
         return result;
     }
 

@@ -84,7 +84,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             ["Sidecar:Resilience:Retry:BaseDelay"] = "00:00:00.050",
             ["Sidecar:Resilience:Retry:MaxRetryAfter"] = "00:00:01",
             // One line per call would be kept by the test's log sink and counted as "daemon memory".
-            ["Logging:LogLevel:Sidecar.Api.CompletionsService"] = "Warning",
+            ["Logging:LogLevel:Sidecar.Api.CompletionPipeline"] = "Warning",
         });
         daemon.AddSecret(secret); // the fake's 401 quotes the key it got; the daemon must not log it
         var agents = Enumerable.Range(0, Agents).Select(_ => Daemon.SocketChannel(daemon.Socket)).ToArray();

@@ -327,7 +327,7 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
     {
         // Variants side by side, each warmed, then measured in rounds (A B C D A B C D); each figure
         // is the lower of its rounds, since other work on the machine can only add to CPU time.
-        await using var quiet = await StartDaemonAsync("quiet", ["--Logging:LogLevel:Sidecar.Api.CompletionsService=Warning"], ct);
+        await using var quiet = await StartDaemonAsync("quiet", ["--Logging:LogLevel:Sidecar.Api.CompletionPipeline=Warning"], ct);
         using var quietTarget = new SidecarTarget(quiet.Channel, "bench");
         using var echo = new SidecarTarget(_main.Channel, "echo", echo: true);
         var variants = new (string Name, DaemonProcess? Daemon, ITarget Target)[]

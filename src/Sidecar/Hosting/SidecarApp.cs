@@ -79,6 +79,7 @@ internal static class SidecarApp
         services.AddSingleton<EchoChatProvider>();
         services.AddSingleton<ChatProviders>();
         services.AddSingleton<RequestValidator>();
+        services.AddSingleton<CompletionPipeline>();
         services.AddSingleton<CallTracker>();
         services.AddSingleton<ReadinessState>();
         // Order matters: the socket gets its mode before the coordinator marks the daemon ready.
