@@ -75,12 +75,12 @@ generate_go() {
   local out=clients/go
   rm -rf "$out/sidecarv1"
   mkdir -p "$out/sidecarv1"
-  # go_package is "sidecar.dev/client/sidecarv1"; module=sidecar.dev/client strips the module
+  # go_package is "sidecar.dev/sidecar/sidecarv1"; module=sidecar.dev/sidecar strips the module
   # prefix so the files land in clients/go/sidecarv1/.
   mapfile -t protos < <(sidecar_protos)
   protoc -I protos \
-    --go_out="$out" --go_opt=module=sidecar.dev/client \
-    --go-grpc_out="$out" --go-grpc_opt=module=sidecar.dev/client \
+    --go_out="$out" --go_opt=module=sidecar.dev/sidecar \
+    --go-grpc_out="$out" --go-grpc_opt=module=sidecar.dev/sidecar \
     "${protos[@]}"
   log "go: $(find "$out/sidecarv1" -type f | wc -l) files in $out/sidecarv1"
 }

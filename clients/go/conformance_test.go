@@ -25,8 +25,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	sidecar "sidecar.dev/client"
-	"sidecar.dev/client/sidecarv1"
+	"sidecar.dev/sidecar"
+	"sidecar.dev/sidecar/sidecarv1"
 )
 
 type confFile struct {

@@ -1,4 +1,4 @@
-module sidecar.dev/client
+module sidecar.dev/sidecar
 
 go 1.19
 

@@ -4,7 +4,7 @@
 // attaches to its errors.
 //
 // The generated API (messages, the Completions client) is in package
-// sidecar.dev/client/sidecarv1.
+// sidecar.dev/sidecar/sidecarv1.
 //
 //	c, err := sidecar.Dial(ctx, "") // $SIDECAR_SOCKET, else /var/run/sidecar/sidecar.sock
 //	if err != nil { ... }
@@ -25,7 +25,7 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
-	"sidecar.dev/client/sidecarv1"
+	"sidecar.dev/sidecar/sidecarv1"
 )
 
 const (

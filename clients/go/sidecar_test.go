@@ -20,7 +20,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"sidecar.dev/client/sidecarv1"
+	"sidecar.dev/sidecar/sidecarv1"
 )
 
 // ---- socket path resolution -----------------------------------------------------------------

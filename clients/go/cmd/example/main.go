@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	sidecar "sidecar.dev/client"
-	"sidecar.dev/client/sidecarv1"
+	"sidecar.dev/sidecar"
+	"sidecar.dev/sidecar/sidecarv1"
 )
 
 func main() {
