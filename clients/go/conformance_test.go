@@ -42,6 +42,13 @@ type confCase struct {
 	Expect            confExpect      `json:"expect"`
 	DeadlineMs        int             `json:"deadlineMs"`
 	CancelAfterChunks int             `json:"cancelAfterChunks"`
+	CancelAfterMs     int             `json:"cancelAfterMs"`
+	Readiness         *confReadiness  `json:"readiness"`
+}
+
+type confReadiness struct {
+	SocketAppearsAfterMs int `json:"socketAppearsAfterMs"`
+	ReadyTimeoutMs       int `json:"readyTimeoutMs"`
 }
 
 type confExpect struct {
@@ -53,6 +60,8 @@ type confExpect struct {
 	Code           string              `json:"code"`
 	Reason         string              `json:"reason"`
 	FieldViolation string              `json:"fieldViolation"`
+	RetryDelayMs   *int64              `json:"retryDelayMs"`
+	NotReady       bool                `json:"notReady"`
 }
 
 // casesPath finds tests/conformance/cases.json above this directory.
@@ -127,7 +136,7 @@ func TestConformance(t *testing.T) {
 			seen[c.Name] = true
 			t.Run(c.Name, func(t *testing.T) {
 				t.Parallel()
-				runCase(t, client, c)
+				runCase(t, client, socket, c)
 			})
 		}
 	})
@@ -135,6 +144,7 @@ func TestConformance(t *testing.T) {
 
 // outcome is what a call produced, in the terms of cases.json.
 type outcome struct {
+	notReady     error // the readiness wait of a case's own client failed
 	err          error
 	text         string
 	chunks       int // streaming: chunks carrying content or tool-call deltas
@@ -143,16 +153,29 @@ type outcome struct {
 	toolCalls    []*sidecarv1.ToolCall
 }
 
-func runCase(t *testing.T, client *sidecar.Client, c confCase) {
+func runCase(t *testing.T, client *sidecar.Client, socket string, c confCase) {
 	req := &sidecarv1.CompleteRequest{}
 	if err := protojson.Unmarshal(c.Request, req); err != nil {
 		t.Fatalf("request is not a valid sidecar.v1.CompleteRequest in JSON: %v", err)
+	}
+	if c.Readiness != nil {
+		own, err := dialLate(t, socket, *c.Readiness)
+		if err != nil {
+			check(t, c.Expect, outcome{notReady: err})
+			return
+		}
+		defer own.Close()
+		client = own
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if c.DeadlineMs > 0 {
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(c.DeadlineMs)*time.Millisecond)
 		defer cancel()
+	}
+	if c.CancelAfterMs > 0 {
+		timer := time.AfterFunc(time.Duration(c.CancelAfterMs)*time.Millisecond, cancel)
+		defer timer.Stop()
 	}
 
 	var out outcome
@@ -165,6 +188,28 @@ func runCase(t *testing.T, client *sidecar.Client, c confCase) {
 		t.Fatalf("unknown rpc %q", c.RPC)
 	}
 	check(t, c.Expect, out)
+}
+
+// dialLate dials a socket path of its own where nothing listens; when r says so, a link to the
+// daemon's socket appears there after r.SocketAppearsAfterMs. Dial's readiness wait must ride over
+// the gap (or give up after r.ReadyTimeoutMs).
+func dialLate(t *testing.T, socket string, r confReadiness) (*sidecar.Client, error) {
+	path := filepath.Join(t.TempDir(), "late.sock")
+	if r.SocketAppearsAfterMs > 0 {
+		target, err := filepath.Abs(socket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		timer := time.AfterFunc(time.Duration(r.SocketAppearsAfterMs)*time.Millisecond, func() {
+			if err := os.Symlink(target, path); err != nil {
+				t.Errorf("link the daemon's socket: %v", err)
+			}
+		})
+		defer timer.Stop()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(r.ReadyTimeoutMs)*time.Millisecond+10*time.Second)
+	defer cancel()
+	return sidecar.Dial(ctx, path, sidecar.WithReadyTimeout(time.Duration(r.ReadyTimeoutMs)*time.Millisecond), sidecar.WithDefaultTimeout(30*time.Second))
 }
 
 func callUnary(ctx context.Context, t *testing.T, client *sidecar.Client, req *sidecarv1.CompleteRequest) outcome {
@@ -256,9 +301,32 @@ func describe(err error) string {
 
 func check(t *testing.T, want confExpect, got outcome) {
 	t.Helper()
+	if want.NotReady {
+		if got.notReady == nil {
+			t.Fatalf("the readiness wait succeeded; want it to give up")
+		}
+		return
+	}
+	if got.notReady != nil {
+		t.Fatalf("the readiness wait failed: %v", got.notReady)
+	}
 	if want.Code != "" {
 		if got.err == nil {
 			t.Fatalf("the call succeeded (text %q); want status %s", got.text, want.Code)
+		}
+		// What a stream delivered before it failed.
+		if want.Text != nil && got.text != *want.Text {
+			t.Errorf("text before the error %q, want %q", got.text, *want.Text)
+		}
+		if got.chunks < want.MinChunks {
+			t.Errorf("%d chunks carried content before the error, want at least %d", got.chunks, want.MinChunks)
+		}
+		if want.RetryDelayMs != nil {
+			if d, ok := sidecar.RetryDelay(got.err); !ok {
+				t.Errorf("no RetryInfo; want a retry delay of %d ms; error: %s", *want.RetryDelayMs, describe(got.err))
+			} else if d.Milliseconds() != *want.RetryDelayMs {
+				t.Errorf("RetryInfo.retry_delay %s, want %d ms", d, *want.RetryDelayMs)
+			}
 		}
 		if code := sidecar.CodeName(sidecar.StatusCode(got.err)); code != want.Code {
 			t.Errorf("status code %s, want %s; error: %s", code, want.Code, describe(got.err))
@@ -285,8 +353,8 @@ func check(t *testing.T, want confExpect, got outcome) {
 		}
 		return
 	}
-	if want.Reason != "" || want.FieldViolation != "" {
-		t.Fatalf("bad case: reason/fieldViolation without code")
+	if want.Reason != "" || want.FieldViolation != "" || want.RetryDelayMs != nil {
+		t.Fatalf("bad case: reason/fieldViolation/retryDelayMs without code")
 	}
 	if got.err != nil {
 		t.Fatalf("the call failed: %s", describe(got.err))
@@ -386,6 +454,18 @@ func TestConformanceHarness(t *testing.T) {
 		}
 		if c.CancelAfterChunks > 0 && c.RPC != "StreamComplete" {
 			t.Errorf("%s: cancelAfterChunks on a unary call", c.Name)
+		}
+		if c.CancelAfterMs > 0 && c.RPC != "Complete" {
+			t.Errorf("%s: cancelAfterMs on a stream (use cancelAfterChunks)", c.Name)
+		}
+		if c.Expect.Code != "" && (c.Expect.FinishReason != "" || c.Expect.Usage != nil || c.Expect.ToolCalls != nil) {
+			t.Errorf("%s: a failing call has no finishReason, usage or toolCalls", c.Name)
+		}
+		if c.Expect.NotReady && (c.Readiness == nil || c.Readiness.SocketAppearsAfterMs > 0) {
+			t.Errorf("%s: notReady needs readiness without socketAppearsAfterMs", c.Name)
+		}
+		if c.Readiness != nil && c.Readiness.ReadyTimeoutMs <= 0 {
+			t.Errorf("%s: readiness needs readyTimeoutMs", c.Name)
 		}
 	}
 }

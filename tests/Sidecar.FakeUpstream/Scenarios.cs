@@ -10,6 +10,8 @@ namespace Sidecar.FakeUpstream;
 /// <list type="bullet">
 /// <item>any other name: answers <c>fake: &lt;last message&gt;</c>, or <c>tool &lt;id&gt; said: &lt;content&gt;</c> after a tool result; usage counts words.</item>
 /// <item><c>fake-tools</c>: calls the first tool with <c>{"city":"Paris"}</c> (id <c>call_1</c>) unless the last message is a tool result.</item>
+/// <item><c>fake-parallel-tools</c>: the same, plus a second call of that tool with <c>{"city":"Tokyo"}</c> (id <c>call_2</c>,
+/// index 1); streamed, the two calls' deltas interleave.</item>
 /// <item><c>fake-usage-details</c>: usage with 3 cached prompt tokens and 5 reasoning tokens.</item>
 /// <item><c>fake-length</c>, <c>fake-filter</c>: finish reasons <c>length</c> and <c>content_filter</c>.</item>
 /// <item><c>fake-400</c>, <c>-401</c>, <c>-403</c>, <c>-404</c>, <c>-422</c>, <c>-500</c>, <c>-503</c>: that status (401 echoes the key, as some upstreams do).</item>
@@ -71,11 +73,16 @@ internal static partial class Scenarios
         var promptWords = messages.Sum(m => CountWords(ContentOf(m!.AsObject())));
 
         string text;
-        ToolCallAnswer? toolCall = null;
-        if (name == "fake-tools" && lastRole != "tool" && tools is { Count: > 0 })
+        List<ToolCallAnswer> toolCalls = [];
+        if (name is "fake-tools" or "fake-parallel-tools" && lastRole != "tool" && tools is { Count: > 0 })
         {
             var toolName = tools[0]!["function"]?["name"]?.GetValue<string>() ?? "tool";
-            toolCall = new ToolCallAnswer("call_1", toolName, "{\"city\":\"Paris\"}");
+            toolCalls.Add(new ToolCallAnswer("call_1", toolName, "{\"city\":\"Paris\"}"));
+            if (name == "fake-parallel-tools")
+            {
+                toolCalls.Add(new ToolCallAnswer("call_2", toolName, "{\"city\":\"Tokyo\"}"));
+            }
+
             text = string.Empty;
         }
         else if (lastRole == "tool")
@@ -91,23 +98,23 @@ internal static partial class Scenarios
         {
             "fake-length" => "length",
             "fake-filter" => "content_filter",
-            _ when toolCall is not null => "tool_calls",
+            _ when toolCalls.Count > 0 => "tool_calls",
             _ => "stop",
         };
-        var usage = Usage(promptWords, toolCall is null ? CountWords(text) : 1, details: name == "fake-usage-details");
+        var usage = Usage(promptWords, toolCalls.Count == 0 ? CountWords(text) : toolCalls.Count, details: name == "fake-usage-details");
         var id = $"chatcmpl-fake-{Guid.NewGuid():N}";
 
         if (!stream)
         {
-            var message = new JsonObject { ["role"] = "assistant", ["content"] = toolCall is null ? text : null };
-            if (toolCall is not null)
+            var message = new JsonObject { ["role"] = "assistant", ["content"] = toolCalls.Count == 0 ? text : null };
+            if (toolCalls.Count > 0)
             {
-                message["tool_calls"] = new JsonArray(new JsonObject
+                message["tool_calls"] = new JsonArray([.. toolCalls.Select(call => (JsonNode)new JsonObject
                 {
-                    ["id"] = toolCall.Id,
+                    ["id"] = call.Id,
                     ["type"] = "function",
-                    ["function"] = new JsonObject { ["name"] = toolCall.Name, ["arguments"] = toolCall.Arguments },
-                });
+                    ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.Arguments },
+                })]);
             }
 
             var completion = new JsonObject
@@ -147,12 +154,26 @@ internal static partial class Scenarios
                 await Event(context, Chunk(id, model, new JsonObject { ["content"] = " drip" }, null), ct);
             }
         }
-        else if (toolCall is not null)
+        else if (toolCalls.Count > 0)
         {
-            await Event(context, Chunk(id, model, ToolDelta(toolCall.Id, toolCall.Name, string.Empty), null), ct);
-            var half = toolCall.Arguments.Length / 2;
-            await Event(context, Chunk(id, model, ToolDelta(null, null, toolCall.Arguments[..half]), null), ct);
-            await Event(context, Chunk(id, model, ToolDelta(null, null, toolCall.Arguments[half..]), null), ct);
+            // Every call's header, then the first halves of the arguments, then the second halves:
+            // with several calls the deltas interleave, and only their index tells them apart.
+            for (var i = 0; i < toolCalls.Count; i++)
+            {
+                await Event(context, Chunk(id, model, ToolDelta(i, toolCalls[i].Id, toolCalls[i].Name, string.Empty), null), ct);
+            }
+
+            for (var i = 0; i < toolCalls.Count; i++)
+            {
+                var arguments = toolCalls[i].Arguments;
+                await Event(context, Chunk(id, model, ToolDelta(i, null, null, arguments[..(arguments.Length / 2)]), null), ct);
+            }
+
+            for (var i = 0; i < toolCalls.Count; i++)
+            {
+                var arguments = toolCalls[i].Arguments;
+                await Event(context, Chunk(id, model, ToolDelta(i, null, null, arguments[(arguments.Length / 2)..]), null), ct);
+            }
         }
         else
         {
@@ -217,9 +238,9 @@ internal static partial class Scenarios
         ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish, ["logprobs"] = null }),
     };
 
-    private static JsonObject ToolDelta(string? id, string? name, string arguments)
+    private static JsonObject ToolDelta(int index, string? id, string? name, string arguments)
     {
-        var call = new JsonObject { ["index"] = 0 };
+        var call = new JsonObject { ["index"] = index };
         if (id is not null)
         {
             call["id"] = id;

@@ -41,6 +41,9 @@ fake_pid=$!
 wait_for -s "$work/fake.port" "the fake upstream" "$work/fake.log"
 fake_port=$(cat "$work/fake.port")
 
+# Retries stay on, as in production, but wait 10-50 ms instead of 0.5-10 s, so the 503 case is
+# fast; an upstream Retry-After over 1 s (the fake's 429 asks for 2 s) is handed to the caller at
+# once in RetryInfo instead of being waited out. The conformance cases assert exactly these delays.
 # The fake upstream's key: never printed by the daemon, which only sees the variable's name.
 export SIDECAR_CONFORMANCE_UPSTREAM_KEY="sk-conformance-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 socket="$work/sidecar.sock"
@@ -48,6 +51,8 @@ dotnet src/Sidecar/bin/Release/net10.0/Sidecar.dll \
   --Sidecar:Socket="$socket" --Sidecar:HealthPort=0 --Sidecar:HttpPort=0 \
   --Sidecar:Keys:fake:ApiKey=env:SIDECAR_CONFORMANCE_UPSTREAM_KEY \
   --Sidecar:Keys:fake:Endpoint="http://127.0.0.1:$fake_port/v1" \
+  --Sidecar:Resilience:Retry:BaseDelay=00:00:00.010 --Sidecar:Resilience:Retry:MaxDelay=00:00:00.050 \
+  --Sidecar:Resilience:Retry:MaxRetryAfter=00:00:01 \
   --Logging:Console:FormatterName=simple >"$work/daemon.log" 2>&1 &
 daemon_pid=$!
 wait_for -S "$socket" "the daemon" "$work/daemon.log"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -21,8 +23,11 @@ from google.protobuf import json_format
 import sidecar_client as sc
 from sidecar_client import completions_pb2 as pb
 
-CASE_KEYS = {"name", "comment", "rpc", "request", "expect", "deadlineMs", "cancelAfterChunks"}
-EXPECT_KEYS = {"text", "minChunks", "finishReason", "usage", "toolCalls", "code", "reason", "fieldViolation"}
+CASE_KEYS = {"name", "comment", "rpc", "request", "expect", "deadlineMs", "cancelAfterChunks", "cancelAfterMs", "readiness"}
+EXPECT_KEYS = {
+    "text", "minChunks", "finishReason", "usage", "toolCalls", "code", "reason", "fieldViolation", "retryDelayMs", "notReady",
+}
+READINESS_KEYS = {"socketAppearsAfterMs", "readyTimeoutMs"}
 
 
 def cases_path() -> Path:
@@ -56,8 +61,15 @@ def test_cases_are_well_formed():
         assert not set(c) - CASE_KEYS, f"{c['name']}: unknown case keys {set(c) - CASE_KEYS}"
         assert not set(c["expect"]) - EXPECT_KEYS, f"{c['name']}: unknown expect keys {set(c['expect']) - EXPECT_KEYS}"
         assert c["expect"], f"{c['name']}: expects nothing"
+        assert not set(c.get("readiness", {})) - READINESS_KEYS, f"{c['name']}: unknown readiness keys"
         assert c["rpc"] in ("Complete", "StreamComplete"), c["rpc"]
         json_format.ParseDict(c["request"], pb.CompleteRequest())
+        e = c["expect"]
+        assert not ("cancelAfterChunks" in c and c["rpc"] != "StreamComplete"), f"{c['name']}: cancelAfterChunks on a unary call"
+        assert not ("cancelAfterMs" in c and c["rpc"] != "Complete"), f"{c['name']}: cancelAfterMs on a stream"
+        assert not ("code" in e and {"finishReason", "usage", "toolCalls"} & set(e)), f"{c['name']}: a failing call has no finish"
+        assert not e.get("notReady") or ("readiness" in c and "socketAppearsAfterMs" not in c["readiness"]), c["name"]
+        assert "readiness" not in c or c["readiness"].get("readyTimeoutMs", 0) > 0, f"{c['name']}: readiness needs readyTimeoutMs"
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +91,7 @@ def client():
 
 class Outcome:
     def __init__(self) -> None:
+        self.not_ready: Optional[Exception] = None  # the readiness wait of a case's own client failed
         self.error: Optional[grpc.RpcError] = None
         self.text = ""
         self.chunks = 0
@@ -87,10 +100,25 @@ class Outcome:
         self.tool_calls: List[pb.ToolCall] = []
 
 
-def call_unary(client, request, timeout) -> Outcome:
+def call_unary(client, request, timeout, cancel_after_ms: int = 0) -> Outcome:
     out = Outcome()
     try:
-        resp = client.complete(request, timeout=timeout)
+        if cancel_after_ms:
+            future = client.stub.Complete.future(request, timeout=timeout)
+            timer = threading.Timer(cancel_after_ms / 1000, future.cancel)
+            timer.start()
+            try:
+                future.exception()  # waits for the end; a cancelled future raises FutureCancelledError
+            except grpc.FutureCancelledError:
+                pass
+            finally:
+                timer.cancel()
+            if future.code() != grpc.StatusCode.OK:
+                out.error = future  # the call object is also the grpc.RpcError
+                return out
+            resp = future.result()
+        else:
+            resp = client.complete(request, timeout=timeout)
     except grpc.RpcError as e:
         out.error = e
         return out
@@ -151,10 +179,23 @@ def same_json(a: str, b: str) -> bool:
 
 
 def check(expect: Dict[str, Any], got: Outcome) -> None:
+    if expect.get("notReady"):
+        assert got.not_ready is not None, "the readiness wait succeeded; want it to give up"
+        return
+    assert got.not_ready is None, f"the readiness wait failed: {got.not_ready}"
     if "code" in expect:
         assert got.error is not None, f"the call succeeded (text {got.text!r}); want status {expect['code']}"
         e = got.error
         assert sc.code_name(e) == expect["code"], f"status {sc.describe(e)}; want {expect['code']}"
+        # What a stream delivered before it failed.
+        if "text" in expect:
+            assert got.text == expect["text"], f"text before the error {got.text!r}, want {expect['text']!r}"
+        if "minChunks" in expect:
+            assert got.chunks >= expect["minChunks"], f"{got.chunks} chunks before the error; want >= {expect['minChunks']}"
+        if "retryDelayMs" in expect:
+            delay = sc.retry_delay(e)
+            assert delay is not None, f"no RetryInfo in {sc.describe(e)}; want {expect['retryDelayMs']} ms"
+            assert round(delay * 1000) == expect["retryDelayMs"], f"retry delay {delay}s, want {expect['retryDelayMs']} ms"
         if "reason" in expect:
             assert sc.error_reason(e) == expect["reason"], f"reason of {sc.describe(e)}; want {expect['reason']}"
             assert sc.error_info(e).domain == sc.ERROR_DOMAIN
@@ -162,7 +203,7 @@ def check(expect: Dict[str, Any], got: Outcome) -> None:
             fields = [v.field for v in sc.field_violations(e)]
             assert expect["fieldViolation"] in fields, f"field violations {fields}; want {expect['fieldViolation']!r}"
         return
-    assert "reason" not in expect and "fieldViolation" not in expect, "bad case: reason/fieldViolation without code"
+    assert not {"reason", "fieldViolation", "retryDelayMs"} & set(expect), "bad case: reason/fieldViolation/retryDelayMs without code"
     assert got.error is None, f"the call failed: {sc.describe(got.error)}"
     if "text" in expect:
         assert got.text == expect["text"]
@@ -187,12 +228,45 @@ def check(expect: Dict[str, Any], got: Outcome) -> None:
                 assert actual.get(key) == value, f"toolCalls[{i}].{key} = {actual.get(key)!r}, want {value!r}"
 
 
+def connect_late(socket: str, readiness: Dict[str, Any], workdir: str):
+    """A client of its own for a socket path where nothing listens; when ``readiness`` says so, a
+    link to the daemon's socket appears there after ``socketAppearsAfterMs``. ``connect``'s
+    readiness wait must ride over the gap (or give up after ``readyTimeoutMs``)."""
+    path = os.path.join(workdir, "late.sock")
+    timer = None
+    if "socketAppearsAfterMs" in readiness:
+        target = os.path.abspath(socket)
+        timer = threading.Timer(readiness["socketAppearsAfterMs"] / 1000, os.symlink, (target, path))
+        timer.start()
+    try:
+        return sc.connect(path, ready_timeout=readiness["readyTimeoutMs"] / 1000, default_timeout=30)
+    finally:
+        if timer is not None:
+            timer.join()
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_conformance(client, case):
+    assert not set(case) - CASE_KEYS and not set(case["expect"]) - EXPECT_KEYS, "a case field this runner does not know"
     request = json_format.ParseDict(case["request"], pb.CompleteRequest())
     timeout = case["deadlineMs"] / 1000 if "deadlineMs" in case else None
-    if case["rpc"] == "Complete":
-        got = call_unary(client, request, timeout)
-    else:
-        got = call_stream(client, request, timeout, case.get("cancelAfterChunks", 0))
+    with tempfile.TemporaryDirectory() as workdir:
+        own = None
+        if "readiness" in case:
+            try:
+                own = connect_late(client.socket_path, case["readiness"], workdir)
+            except sc.NotReadyError as e:
+                got = Outcome()
+                got.not_ready = e
+                check(case["expect"], got)
+                return
+        try:
+            c = own or client
+            if case["rpc"] == "Complete":
+                got = call_unary(c, request, timeout, case.get("cancelAfterMs", 0))
+            else:
+                got = call_stream(c, request, timeout, case.get("cancelAfterChunks", 0))
+        finally:
+            if own is not None:
+                own.close()
     check(case["expect"], got)
