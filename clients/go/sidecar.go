@@ -16,6 +16,7 @@ package sidecar
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/proto"
 
 	"sidecar.dev/sidecar/sidecarv1"
 )
@@ -61,6 +63,7 @@ type options struct {
 	callTimeout  time.Duration
 	waitReady    bool
 	dialOptions  []grpc.DialOption
+	defaults     requestDefaults
 }
 
 // Option configures Dial.
@@ -78,6 +81,14 @@ func WithoutReadyWait() Option { return func(o *options) { o.waitReady = false }
 // it covers a whole stream, not each message). 0 or less turns the default deadline off.
 func WithDefaultTimeout(d time.Duration) Option { return func(o *options) { o.callTimeout = d } }
 
+// WithDefaultKeyRef sets the key_ref of requests that leave it empty (a request's own key_ref
+// always wins). It applies to Complete and StreamComplete alike.
+func WithDefaultKeyRef(keyRef string) Option { return func(o *options) { o.defaults.keyRef = keyRef } }
+
+// WithDefaultModel sets the model of requests that leave it empty (a request's own model always
+// wins). It applies to Complete and StreamComplete alike.
+func WithDefaultModel(model string) Option { return func(o *options) { o.defaults.model = model } }
+
 // WithDialOptions adds grpc.DialOptions (interceptors, keepalive, message size limits, ...).
 func WithDialOptions(opts ...grpc.DialOption) Option {
 	return func(o *options) { o.dialOptions = append(o.dialOptions, opts...) }
@@ -85,7 +96,9 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 
 // Client is a connection to the daemon. It embeds the generated Completions client, so
 // c.Complete and c.StreamComplete are the API; Conn gives the underlying *grpc.ClientConn.
-// It is safe for concurrent use; make one per process and Close it at the end.
+// Their errors are *Error values (use errors.As), which also carry the gRPC status
+// (status.Code(err) works). It is safe for concurrent use; make one per process and Close it
+// at the end.
 type Client struct {
 	sidecarv1.CompletionsClient
 	conn       *grpc.ClientConn
@@ -106,7 +119,8 @@ func (c *Client) Close() error { return c.conn.Close() }
 // DefaultSocketPath. Unless WithoutReadyWait is given, Dial waits — at most the ready timeout,
 // and no longer than ctx allows — until grpc.health.v1 Check("sidecar.v1.Completions") answers
 // SERVING, so a just-started daemon (or pod) is not an error. Calls made through the returned
-// Client get a 60 s deadline when their context has none (see WithDefaultTimeout).
+// Client get a 120 s deadline when their context has none (see WithDefaultTimeout), and their
+// errors are *Error values.
 func Dial(ctx context.Context, socketPath string, opts ...Option) (*Client, error) {
 	o := options{readyTimeout: DefaultReadyTimeout, callTimeout: DefaultCallTimeout, waitReady: true}
 	for _, opt := range opts {
@@ -128,11 +142,11 @@ func Dial(ctx context.Context, socketPath string, opts ...Option) (*Client, erro
 			MinConnectTimeout: 5 * time.Second,
 		}),
 	}
-	if o.callTimeout > 0 {
-		dialOpts = append(dialOpts,
-			grpc.WithChainUnaryInterceptor(defaultDeadlineUnary(o.callTimeout)),
-			grpc.WithChainStreamInterceptor(defaultDeadlineStream(o.callTimeout)))
-	}
+	// Ours come first in the chain, so the caller's interceptors see the filled-in request and
+	// the deadline, and the caller sees *Error.
+	dialOpts = append(dialOpts,
+		grpc.WithChainUnaryInterceptor(unaryInterceptor(o.callTimeout, o.defaults)),
+		grpc.WithChainStreamInterceptor(streamInterceptor(o.callTimeout, o.defaults)))
 	dialOpts = append(dialOpts, o.dialOptions...)
 
 	conn, err := grpc.DialContext(ctx, "unix:"+path, dialOpts...)
@@ -187,43 +201,81 @@ func waitServing(ctx context.Context, conn *grpc.ClientConn, timeout time.Durati
 	}
 }
 
-func defaultDeadlineUnary(d time.Duration) grpc.UnaryClientInterceptor {
+// requestDefaults fills the key_ref and model a CompleteRequest leaves empty.
+type requestDefaults struct{ keyRef, model string }
+
+// apply returns req, or a copy with the defaults filled in: the caller's message is never
+// changed (it may be reused or shared between goroutines).
+func (d requestDefaults) apply(req interface{}) interface{} {
+	r, ok := req.(*sidecarv1.CompleteRequest)
+	if !ok || r == nil {
+		return req
+	}
+	fillKey := d.keyRef != "" && r.GetKeyRef() == ""
+	fillModel := d.model != "" && r.GetModel() == ""
+	if !fillKey && !fillModel {
+		return req
+	}
+	c := proto.Clone(r).(*sidecarv1.CompleteRequest)
+	if fillKey {
+		c.KeyRef = d.keyRef
+	}
+	if fillModel {
+		c.Model = d.model
+	}
+	return c
+}
+
+// unaryInterceptor gives a call without a deadline the default one (timeout > 0), fills the
+// request defaults and returns errors as *Error.
+func unaryInterceptor(timeout time.Duration, defaults requestDefaults) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply interface{}, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-		if _, ok := ctx.Deadline(); !ok {
+		if _, ok := ctx.Deadline(); !ok && timeout > 0 {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, d)
+			ctx, cancel = context.WithTimeout(ctx, timeout)
 			defer cancel()
 		}
-		return invoker(ctx, method, req, reply, cc, opts...)
+		return asError(invoker(ctx, method, defaults.apply(req), reply, cc, opts...))
 	}
 }
 
-func defaultDeadlineStream(d time.Duration) grpc.StreamClientInterceptor {
+// streamInterceptor does for streams what unaryInterceptor does for unary calls; the default
+// deadline covers the whole stream.
+func streamInterceptor(timeout time.Duration, defaults requestDefaults) grpc.StreamClientInterceptor {
 	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-		if _, ok := ctx.Deadline(); ok {
-			return streamer(ctx, desc, cc, method, opts...)
+		cancel := context.CancelFunc(func() {})
+		if _, ok := ctx.Deadline(); !ok && timeout > 0 {
+			ctx, cancel = context.WithTimeout(ctx, timeout)
 		}
-		ctx, cancel := context.WithTimeout(ctx, d)
 		s, err := streamer(ctx, desc, cc, method, opts...)
 		if err != nil {
 			cancel()
-			return nil, err
+			return nil, asError(err)
 		}
-		return &cancelOnEnd{ClientStream: s, cancel: cancel}, nil
+		return &clientStream{ClientStream: s, cancel: cancel, defaults: defaults}, nil
 	}
 }
 
-// cancelOnEnd releases the default deadline's timer once the stream has ended (RecvMsg
-// returned io.EOF or an error). A stream abandoned early is released when the deadline fires.
-type cancelOnEnd struct {
+// clientStream fills the request defaults on the way out, returns errors as *Error, and
+// releases the default deadline's timer once the stream has ended (RecvMsg returned io.EOF or
+// an error). A stream abandoned early is released when the deadline fires.
+type clientStream struct {
 	grpc.ClientStream
-	cancel context.CancelFunc
+	cancel   context.CancelFunc
+	defaults requestDefaults
 }
 
-func (s *cancelOnEnd) RecvMsg(m interface{}) error {
+func (s *clientStream) SendMsg(m interface{}) error {
+	return asError(s.ClientStream.SendMsg(s.defaults.apply(m)))
+}
+
+func (s *clientStream) RecvMsg(m interface{}) error {
 	err := s.ClientStream.RecvMsg(m)
 	if err != nil {
 		s.cancel()
+		if err != io.EOF {
+			err = asError(err)
+		}
 	}
 	return err
 }

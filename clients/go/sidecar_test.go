@@ -178,6 +178,8 @@ func (fakeCompletions) Complete(ctx context.Context, req *sidecarv1.CompleteRequ
 		return &sidecarv1.CompleteResponse{Id: deadlineInfo(ctx)}, nil
 	case "rate-limited":
 		return nil, rateLimited()
+	case "echo-fields":
+		return &sidecarv1.CompleteResponse{Id: req.GetKeyRef() + "/" + req.GetModel()}, nil
 	}
 	last := req.GetMessages()[len(req.GetMessages())-1].GetContent()
 	return &sidecarv1.CompleteResponse{
@@ -195,6 +197,18 @@ func (fakeCompletions) StreamComplete(req *sidecarv1.CompleteRequest, srv sideca
 			return err
 		}
 		return rateLimited()
+	case "echo-fields":
+		return srv.Send(&sidecarv1.CompleteChunk{Id: req.GetKeyRef() + "/" + req.GetModel(),
+			FinishReason: sidecarv1.FinishReason_FINISH_REASON_STOP})
+	case "tool-deltas":
+		for _, c := range toolDeltaChunks() {
+			if err := srv.Send(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "no-finish":
+		return srv.Send(&sidecarv1.CompleteChunk{ContentDelta: "cut"})
 	}
 	for _, w := range strings.Fields(req.GetMessages()[0].GetContent()) {
 		if err := srv.Send(&sidecarv1.CompleteChunk{ContentDelta: w}); err != nil {
