@@ -12,11 +12,12 @@ import (
 // ErrorDomain is the google.rpc.ErrorInfo domain of every error the daemon itself reports.
 const ErrorDomain = "sidecar"
 
-// Stable ErrorInfo reasons the daemon reports (see DESIGN.md, "Errors").
+// Stable ErrorInfo reasons the daemon reports (docs/design.md, "Errors").
 const (
 	ReasonInvalidRequest       = "INVALID_REQUEST"        // INVALID_ARGUMENT: fix the request (FieldViolations says what)
 	ReasonKeyRefNotFound       = "KEY_REF_NOT_FOUND"      // NOT_FOUND: no such key_ref configured
 	ReasonKeyRefForbidden      = "KEY_REF_FORBIDDEN"      // PERMISSION_DENIED: this process may not use the key_ref
+	ReasonModelNotAllowed      = "MODEL_NOT_ALLOWED"      // PERMISSION_DENIED: the model is not in the key_ref's allow-list
 	ReasonKeyUnavailable       = "KEY_UNAVAILABLE"        // FAILED_PRECONDITION: the daemon cannot read the secret
 	ReasonUpstreamAuth         = "UPSTREAM_AUTH"          // UNAUTHENTICATED: the provider refused the key
 	ReasonUpstreamRejected     = "UPSTREAM_REJECTED"      // INVALID_ARGUMENT / NOT_FOUND: the provider refused the request
@@ -24,7 +25,8 @@ const (
 	ReasonLocalLimit           = "LOCAL_LIMIT"            // RESOURCE_EXHAUSTED + RetryInfo
 	ReasonUpstreamUnavailable  = "UPSTREAM_UNAVAILABLE"   // UNAVAILABLE + RetryInfo
 	ReasonCircuitOpen          = "CIRCUIT_OPEN"           // UNAVAILABLE + RetryInfo
-	ReasonUpstreamStreamBroken = "UPSTREAM_STREAM_BROKEN" // UNAVAILABLE / ABORTED: the stream broke mid-answer
+	ReasonUpstreamStreamBroken = "UPSTREAM_STREAM_BROKEN" // UNAVAILABLE + RetryInfo: the stream broke mid-answer
+	ReasonShuttingDown         = "SHUTTING_DOWN"          // UNAVAILABLE + RetryInfo: the daemon is stopping
 )
 
 // Status returns the gRPC status carried by err, also when err wraps it (fmt.Errorf("%w")).

@@ -153,6 +153,9 @@ func (h *fakeHealth) Check(_ context.Context, req *healthpb.HealthCheckRequest) 
 	return &healthpb.HealthCheckResponse{Status: st}, nil
 }
 
+// Calls of the "flaky" and "rejected" models since the process started.
+var flakyCalls, rejectedCalls atomic.Int32
+
 type fakeCompletions struct {
 	sidecarv1.UnimplementedCompletionsServer
 }
@@ -180,6 +183,18 @@ func (fakeCompletions) Complete(ctx context.Context, req *sidecarv1.CompleteRequ
 		return nil, rateLimited()
 	case "echo-fields":
 		return &sidecarv1.CompleteResponse{Id: req.GetKeyRef() + "/" + req.GetModel()}, nil
+	case "flaky":
+		if flakyCalls.Add(1) == 1 {
+			s, _ := status.New(codes.Unavailable, "upstream down").WithDetails(
+				&errdetails.ErrorInfo{Reason: ReasonUpstreamUnavailable, Domain: ErrorDomain},
+				&errdetails.RetryInfo{RetryDelay: durationpb.New(10 * time.Millisecond)})
+			return nil, s.Err()
+		}
+	case "rejected":
+		rejectedCalls.Add(1)
+		s, _ := status.New(codes.InvalidArgument, "no such model").WithDetails(
+			&errdetails.ErrorInfo{Reason: ReasonUpstreamRejected, Domain: ErrorDomain})
+		return nil, s.Err()
 	}
 	last := req.GetMessages()[len(req.GetMessages())-1].GetContent()
 	return &sidecarv1.CompleteResponse{

@@ -4,7 +4,8 @@
 #   clients/go/test.sh                 vet + unit tests (conformance skips without a daemon)
 #   tests/conformance/with-daemon.sh clients/go/test.sh
 #                                      the same plus every case of tests/conformance/cases.json
-#                                      against a live daemon ($SIDECAR_SOCKET)
+#                                      against a live daemon ($SIDECAR_SOCKET), and the example
+#                                      agent cmd/agent
 #
 # Extra arguments go to `go test` (e.g. -run Conformance -v).
 #
@@ -56,3 +57,9 @@ log "go vet ./..."
 go vet ./...
 log "go test ./... $*"
 go test "$@" ./...
+
+# The four-task example agent (cmd/agent), against the live daemon when there is one.
+if [ -n "${SIDECAR_SOCKET:-}" ]; then
+  log "go run ./cmd/agent"
+  go run ./cmd/agent
+fi
