@@ -309,7 +309,11 @@ check("socket: an emptyDir mounted at /var/run/sidecar in the sidecar and every 
     expect(am, `container ${c.name} does not mount ${SOCKET_DIR}`);
     equal(am.name, m.name, `container ${c.name}'s socket volume`);
     expect(am.subPath === undefined, `container ${c.name} uses subPath for the socket volume`);
+    // An emptyDir is mode 0777: the daemon starts there only with Sidecar__AllowWritableSocketFolder,
+    // which is sound only while no other container can write the folder.
+    equal(am.readOnly, true, `container ${c.name}'s socket mount readOnly (others must not be able to replace the socket)`);
   }
+  equal(sidecarEnv.Sidecar__AllowWritableSocketFolder, "true", "Sidecar__AllowWritableSocketFolder (an emptyDir is mode 0777)");
 });
 
 check("socket path: Sidecar__Socket in the sidecar and SIDECAR_SOCKET in the agent agree", () => {
@@ -941,6 +945,7 @@ const MISTAKES = [
   ["a misspelt ConfigMap key", CONFIGMAP, "\"MaxMessages\"", "\"MaxMesages\"", "has no property MaxMesages"],
   ["a ConfigMap value of the wrong type", CONFIGMAP, "\"MaxEntries\": 1000", "\"MaxEntries\": \"lots\"", "is not an integer"],
   ["the agent without the socket volume", DEPLOYMENT, "              readOnly: true # connecting", "              readOnly: true\n              subPath: x # connecting", "uses subPath"],
+  ["the agent mounting the socket folder writable", DEPLOYMENT, "              readOnly: true # connecting", "              readOnly: false # connecting", "socket mount readOnly"],
   ["the agent with another socket path", DEPLOYMENT, "            - name: SIDECAR_SOCKET\n              value: /var/run/sidecar/sidecar.sock", "            - name: SIDECAR_SOCKET\n              value: /tmp/sidecar.sock", "SIDECAR_SOCKET"],
   ["a writable root filesystem", DEPLOYMENT, "readOnlyRootFilesystem: true\n            allowPrivilegeEscalation: false\n            capabilities:\n              drop: [\"ALL\"]\n            seccompProfile:\n              type: RuntimeDefault\n          volumeMounts:\n            - name: sidecar-socket\n              mountPath: /var/run/sidecar\n            - name", "readOnlyRootFilesystem: false\n            allowPrivilegeEscalation: false\n            capabilities:\n              drop: [\"ALL\"]\n            seccompProfile:\n              type: RuntimeDefault\n          volumeMounts:\n            - name: sidecar-socket\n              mountPath: /var/run/sidecar\n            - name", "sidecar readOnlyRootFilesystem"],
   ["world-readable keys (0444)", DEPLOYMENT, "defaultMode: 0440", "defaultMode: 0444", "world-accessible"],

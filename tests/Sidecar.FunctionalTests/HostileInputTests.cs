@@ -6,7 +6,10 @@ using System.Text;
 using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Sidecar.FakeUpstream;
+using Sidecar.Hosting;
 using Sidecar.V1;
 
 namespace Sidecar.FunctionalTests;
@@ -195,6 +198,176 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
         Assert.Contains("at most 32 levels deep", violation.Description);
     }
 
+    // A hostile local user at the socket's path (issue 10, item 2). These start daemons of their own: what
+    // they attack is start-up, before anything is served.
+
+    [Theory]
+    [InlineData("0777")]
+    [InlineData("0770")]
+    [InlineData("0733")]
+    public async Task Start_InAFolderOthersCanWrite_ExitsWithCode2NamingTheFolder(string folderMode)
+    {
+        var dir = Directory.CreateTempSubdirectory("sidecar-open-");
+        try
+        {
+            File.SetUnixFileMode(dir.FullName, (UnixFileMode)Convert.ToInt32(folderMode, 8));
+            var socket = Path.Combine(dir.FullName, "sidecar.sock");
+
+            await using var daemon = SidecarProcess.Start([$"--Sidecar:Socket={socket}", "--Sidecar:HealthPort=0", "--Sidecar:HttpPort=0"]);
+
+            Assert.Equal(2, await daemon.WaitForExitAsync());
+            Assert.Contains($"the folder {dir.FullName} (mode {folderMode}", daemon.StandardError);
+            Assert.Contains("others can write it and it is not sticky", daemon.StandardError);
+            Assert.False(File.Exists(socket), "a refused start binds nothing");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Start_InAFolderOthersCanWrite_WithAllowWritableSocketFolder_ServesWithTheConfiguredMode()
+    {
+        var dir = Directory.CreateTempSubdirectory("sidecar-emptydir-");
+        try
+        {
+            // What a Kubernetes emptyDir looks like.
+            File.SetUnixFileMode(dir.FullName, (UnixFileMode)Convert.ToInt32("0777", 8));
+            await using var daemon = await Daemon.StartAsync(
+                upstream: null,
+                new Dictionary<string, string> { ["Sidecar:AllowWritableSocketFolder"] = "true" },
+                socketPath: Path.Combine(dir.FullName, "sidecar.sock"));
+
+            var response = await daemon.Client.CompleteAsync(Requests.Echo("shared")).ResponseAsync.WaitAsync(Daemon.Timeout);
+
+            Assert.Equal("shared", response.Message.Content);
+            Assert.Equal((UnixFileMode)Convert.ToInt32("0660", 8), File.GetUnixFileMode(daemon.Socket));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Start_InAFolderOfAnotherUser_ExitsWithCode2()
+    {
+        var dir = Directory.CreateTempSubdirectory("sidecar-theirs-");
+        try
+        {
+            // 0755: only its owner, someone else, can write it.
+            File.SetUnixFileMode(dir.FullName, (UnixFileMode)Convert.ToInt32("0755", 8));
+            Posix.ChangeOwner(dir.FullName, Posix.EffectiveUid() + 4321, uint.MaxValue);
+
+            await using var daemon = SidecarProcess.Start([$"--Sidecar:Socket={Path.Combine(dir.FullName, "sidecar.sock")}", "--Sidecar:HealthPort=0", "--Sidecar:HttpPort=0"]);
+
+            Assert.Equal(2, await daemon.WaitForExitAsync());
+            Assert.Contains($"belongs to uid {Posix.EffectiveUid() + 4321}", daemon.StandardError);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Start_InAStickyFolderOfTheDaemonsUser_Serves()
+    {
+        var dir = Directory.CreateTempSubdirectory("sidecar-sticky-");
+        try
+        {
+            // As /tmp is, but owned by the daemon's user: others may add files, never remove or rename ours.
+            File.SetUnixFileMode(dir.FullName, (UnixFileMode)Convert.ToInt32("1777", 8));
+            await using var daemon = await Daemon.StartAsync(upstream: null, socketPath: Path.Combine(dir.FullName, "sidecar.sock"));
+
+            var response = await daemon.Client.CompleteAsync(Requests.Echo("sticky")).ResponseAsync.WaitAsync(Daemon.Timeout);
+
+            Assert.Equal("sticky", response.Message.Content);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Start_WhereAFifoSits_RefusesAtOnceAndKeepsIt()
+    {
+        var dir = Directory.CreateTempSubdirectory("sidecar-fifo-");
+        try
+        {
+            var socket = Path.Combine(dir.FullName, "sidecar.sock");
+            Posix.MakeFifo(socket);
+
+            // Opening a FIFO to look at it waits for a writer forever; the daemon must only look at its type.
+            await using var daemon = SidecarProcess.Start([$"--Sidecar:Socket={socket}", "--Sidecar:HealthPort=0", "--Sidecar:HttpPort=0"]);
+
+            Assert.Equal(3, await daemon.WaitForExitAsync());
+            Assert.Contains($"{socket} exists and is a FIFO, not a socket", daemon.StandardError);
+            Assert.Equal(FileStatus.Fifo, FileStatus.OfPath(socket)?.Type);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Start_WhereASymlinkSits_RefusesAndLeavesTheLinkAndItsTargetAlone()
+    {
+        var dir = Directory.CreateTempSubdirectory("sidecar-link-");
+        try
+        {
+            var target = Path.Combine(dir.FullName, "precious");
+            await File.WriteAllTextAsync(target, "precious");
+            File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var socket = Path.Combine(dir.FullName, "sidecar.sock");
+            File.CreateSymbolicLink(socket, target);
+
+            var error = await Assert.ThrowsAsync<SocketFileException>(() => Daemon.StartAsync(upstream: null, socketPath: socket));
+
+            Assert.Contains("is a symbolic link, not a socket", error.Message);
+            Assert.Equal(target, new FileInfo(socket).LinkTarget);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(target));
+            Assert.Equal("precious", await File.ReadAllTextAsync(target));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Start_WhenTheSocketIsSwappedForASymlinkAfterBind_NeitherChmodNorChownReachesTheTarget()
+    {
+        var dir = Directory.CreateTempSubdirectory("sidecar-swap-");
+        var socket = Path.Combine(dir.FullName, "sidecar.sock");
+        var target = Path.Combine(dir.FullName, "precious");
+        await File.WriteAllTextAsync(target, "precious");
+        File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var targetGid = FileStatus.OfPath(target)!.Value.Gid;
+        var app = SidecarApp.Create(
+            [$"--Sidecar:Socket={socket}", "--Sidecar:HealthPort=0", "--Sidecar:HttpPort=0", "--Sidecar:SocketMode=0666", $"--Sidecar:SocketGroup={targetGid + 4242}"],
+            // The racer acts between the bind and the moment the daemon sets mode and group: first in line
+            // among the services told the host has started.
+            builder => builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(new SocketSwapper(socket, target))));
+        try
+        {
+            var error = await Assert.ThrowsAsync<SocketFileException>(() => app.StartAsync().WaitAsync(Daemon.Timeout));
+
+            Assert.Contains("is no longer the socket this daemon bound (found a symbolic link", error.Message);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(target));
+            Assert.Equal(targetGid, FileStatus.OfPath(target)!.Value.Gid);
+        }
+        finally
+        {
+            await app.StopAsync().WaitAsync(Daemon.Timeout);
+            await app.DisposeAsync();
+            dir.Delete(recursive: true);
+        }
+    }
+
     /// <summary>
     /// Runs the hostile act while another agent's stream is in flight, then checks the daemon is unaffected:
     /// that stream finishes whole, a new agent is served, only the probe reached the upstream, and the
@@ -334,6 +507,27 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
     private static byte[] Frame(byte type, byte flags, uint stream, byte[] payload) => [.. Header(payload.Length, type, flags, stream), .. payload];
 
     private readonly record struct H2Frame(byte Type, uint Stream, byte[] Payload);
+
+    /// <summary>Moves the freshly bound socket aside and puts a link to another file in its place.</summary>
+    private sealed class SocketSwapper(string socket, string target) : IHostedLifecycleService
+    {
+        public Task StartedAsync(CancellationToken cancellationToken)
+        {
+            File.Move(socket, socket + ".moved");
+            File.CreateSymbolicLink(socket, target);
+            return Task.CompletedTask;
+        }
+
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 
     /// <summary>The daemon every test of the class attacks (default limits: 1 000 messages, 4 MiB per
     /// request, gRPC's receive limit twice that), and the fake upstream behind it.</summary>

@@ -12,6 +12,13 @@ public sealed class SidecarOptions
     /// <summary>File mode of the socket, octal. Default <c>0660</c> (owner and group may connect).</summary>
     public string SocketMode { get; set; } = "0660";
 
+    /// <summary>
+    /// Start even though the socket's folder is writable by other users by its mode. Only for folders
+    /// nobody else can write in practice, such as a Kubernetes <c>emptyDir</c> (always mode 0777) that only
+    /// the sidecar mounts writable. Default false: such a folder refuses the start (exit 2).
+    /// </summary>
+    public bool AllowWritableSocketFolder { get; set; }
+
     /// <summary>TCP port for <c>grpc.health.v1</c> over cleartext HTTP/2. Default 8081; 0 turns it off.</summary>
     public int HealthPort { get; set; } = 8081;
 

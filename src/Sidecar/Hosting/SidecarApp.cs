@@ -51,7 +51,7 @@ internal static class SidecarApp
         builder.Services.AddSidecarTelemetry(builder.Configuration);
         ConfigureListeners(builder.WebHost, options);
 
-        if (SocketFile.Prepare(options.Socket))
+        if (SocketFile.Prepare(options.Socket, options.AllowWritableSocketFolder))
         {
             // Logged once the logger exists; the flag travels in the options.
             builder.Services.AddSingleton(new StartupNotes(StaleSocketRemoved: true));

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Sidecar.Configuration;
 
@@ -9,7 +8,7 @@ namespace Sidecar.Hosting;
 /// the process umask is 0077 (owner only); once started, the mode is set exactly and the umask
 /// restored. The file is removed at stop if anything left it behind.
 /// </summary>
-internal sealed partial class SocketFileLifecycle(IOptions<SidecarOptions> options) : IHostedLifecycleService
+internal sealed class SocketFileLifecycle(IOptions<SidecarOptions> options) : IHostedLifecycleService
 {
     private const uint OwnerOnly = 0b000_111_111; // 0077
 
@@ -28,7 +27,7 @@ internal sealed partial class SocketFileLifecycle(IOptions<SidecarOptions> optio
             {
                 if (s_starting++ == 0)
                 {
-                    s_originalUmask = Umask(OwnerOnly);
+                    s_originalUmask = Libc.Umask(OwnerOnly);
                 }
 
                 _narrowed = true;
@@ -41,23 +40,22 @@ internal sealed partial class SocketFileLifecycle(IOptions<SidecarOptions> optio
     public Task StartedAsync(CancellationToken cancellationToken)
     {
         SidecarOptionsValidator.TryParseMode(options.Value.SocketMode, out var mode);
-        SocketFile.SetMode(options.Value.Socket, mode);
-        if (options.Value.SocketGroup is { } group && Chown(options.Value.Socket, uint.MaxValue, group) != 0)
+        try
         {
-            throw new SocketFileException($"Could not give {options.Value.Socket} group {group} (errno {Marshal.GetLastPInvokeError()}).");
+            SocketFile.ApplyModeAndGroup(options.Value.Socket, mode, options.Value.SocketGroup);
+        }
+        finally
+        {
+            RestoreUmask();
         }
 
-        RestoreUmask();
         return Task.CompletedTask;
     }
 
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
         RestoreUmask();
-        if (File.Exists(options.Value.Socket) && !SocketFile.Answers(options.Value.Socket))
-        {
-            File.Delete(options.Value.Socket);
-        }
+        SocketFile.RemoveIfStale(options.Value.Socket);
 
         return Task.CompletedTask;
     }
@@ -80,15 +78,8 @@ internal sealed partial class SocketFileLifecycle(IOptions<SidecarOptions> optio
             _narrowed = false;
             if (--s_starting == 0)
             {
-                Umask(s_originalUmask);
+                Libc.Umask(s_originalUmask);
             }
         }
     }
-
-    // uint.MaxValue (-1) leaves the owner as it is.
-    [LibraryImport("libc", EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Chown(string path, uint owner, uint group);
-
-    [LibraryImport("libc", EntryPoint = "umask")]
-    private static partial uint Umask(uint mask);
 }
