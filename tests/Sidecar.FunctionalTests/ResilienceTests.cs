@@ -152,32 +152,33 @@ public sealed class ResilienceTests : IAsyncLifetime
                 ["Sidecar:Resilience:CircuitBreaker:BreakDuration"] = "00:00:30",
             },
             builder => builder.Services.AddSingleton<TimeProvider>(clock));
-        var circuit = $"circuit.endpoint.{_upstream.Endpoint.Authority}";
+        var model = "fake-fail2-503@b";
+        var circuit = $"circuit.model.{_upstream.Endpoint.Authority}/{model}";
 
         for (var i = 0; i < 2; i++)
         {
-            await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Requests.Fake("fake-503@b")).ResponseAsync, StatusCode.Unavailable, "UPSTREAM_UNAVAILABLE");
+            await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Requests.Fake(model)).ResponseAsync, StatusCode.Unavailable, "UPSTREAM_UNAVAILABLE");
         }
 
-        var refused = await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Requests.Fake("fake-1@ok")).ResponseAsync, StatusCode.Unavailable, "CIRCUIT_OPEN");
-        var refusedStream = await RpcAssert.FailsAsync(() => CompletionsTests.ReadAllAsync(daemon.Client.StreamComplete(Requests.Fake("fake-1@ok"))), StatusCode.Unavailable, "CIRCUIT_OPEN");
+        var refused = await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Requests.Fake(model)).ResponseAsync, StatusCode.Unavailable, "CIRCUIT_OPEN");
+        var refusedStream = await RpcAssert.FailsAsync(() => CompletionsTests.ReadAllAsync(daemon.Client.StreamComplete(Requests.Fake(model))), StatusCode.Unavailable, "CIRCUIT_OPEN");
 
         Assert.Equal(TimeSpan.FromSeconds(30), refused!.GetDetail<RetryInfo>().RetryDelay.ToTimeSpan());
         Assert.NotNull(refusedStream!.GetDetail<RetryInfo>());
-        Assert.Equal(0, _upstream.CountFor("fake-1@ok"));
-        Assert.Equal(2, _upstream.CountFor("fake-503@b"));
+        Assert.Equal(2, _upstream.CountFor(model));
         var ready = await ReadinessAsync(daemon);
         Assert.Equal(HealthStatus.Healthy, ready.Status);
         Assert.Equal("open", ready.Data[circuit]);
-        Assert.Equal(2, CircuitGauge(daemon, _upstream.Endpoint.Authority));
+        Assert.Equal(2, CircuitGauge(daemon, _upstream.Endpoint.Authority, model));
 
         clock.Advance(TimeSpan.FromSeconds(30));
-        var response = await daemon.Client.CompleteAsync(Requests.Fake("fake-1@ok", "back")).ResponseAsync.WaitAsync(Daemon.Timeout);
+        var response = await daemon.Client.CompleteAsync(Requests.Fake(model, "back")).ResponseAsync.WaitAsync(Daemon.Timeout);
 
         Assert.Equal("fake: back", response.Message.Content);
-        Assert.Equal(1, _upstream.CountFor("fake-1@ok"));
-        Assert.Equal("closed", (await ReadinessAsync(daemon)).Data[circuit]);
+        Assert.Equal(3, _upstream.CountFor(model));
+        Assert.False((await ReadinessAsync(daemon)).Data.ContainsKey(circuit));
         Assert.Equal(0, CircuitGauge(daemon, _upstream.Endpoint.Authority));
+        Assert.Null(CircuitGauge(daemon, _upstream.Endpoint.Authority, model));
     }
 
     [Fact]
@@ -332,11 +333,11 @@ public sealed class ResilienceTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// The <c>sidecar.circuit.state</c> gauge of an endpoint, read from this daemon's own meter. (Not from
+    /// The <c>sidecar.circuit.state</c> gauge of an endpoint (or of a model there; null when it has none), read from this daemon's own meter. (Not from
     /// <c>/metrics</c>: every in-process daemon's OpenTelemetry exporter also sees the other test daemons'
     /// meters of the same name, so a scrape can show another daemon's gauge.)
     /// </summary>
-    private static int CircuitGauge(Daemon daemon, string authority)
+    private static int? CircuitGauge(Daemon daemon, string authority, string? model = null)
     {
         var meter = daemon.App.Services.GetRequiredService<SidecarMetrics>().Meter;
         var values = new List<int>();
@@ -351,13 +352,16 @@ public sealed class ResilienceTests : IAsyncLifetime
         listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
         {
             var labels = tags.ToArray();
-            if (labels.Contains(new("scope", "endpoint")) && labels.Contains(new("endpoint", authority)))
+            var wanted = model is null
+                ? labels.Contains(new("scope", "endpoint"))
+                : labels.Contains(new("scope", "model")) && labels.Contains(new("model", model));
+            if (wanted && labels.Contains(new("endpoint", authority)))
             {
                 values.Add(value);
             }
         });
         listener.Start();
         listener.RecordObservableInstruments();
-        return Assert.Single(values);
+        return values.Count == 0 ? null : Assert.Single(values);
     }
 }

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using OpenAI;
+using Sidecar.Caching;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Keys;
@@ -9,112 +9,84 @@ using Sidecar.Keys;
 namespace Sidecar.Clients;
 
 /// <summary>
-/// The upstream clients, one per (key_ref, secret fingerprint, endpoint). Bounded by
-/// <see cref="ClientCacheOptions.MaxEntries"/>, aged by sliding and absolute expiration on our
-/// <see cref="TimeProvider"/>, and created at most once per key however many requests miss together.
+/// One <see cref="KeyEntry"/> per key ref: its newest upstream client (one per secret fingerprint and
+/// endpoint; a rotation replaces it at once) and the per-key state of the limits and breakers. Bounded by
+/// <see cref="ClientCacheOptions.MaxEntries"/>, aged by sliding and absolute expiration swept on our
+/// <see cref="TimeProvider"/>, and a client is created at most once however many requests miss together.
+/// Keyed by the key ref alone, so no second map has to remember which client is a key ref's newest.
 /// </summary>
 internal sealed class ClientCache : IDisposable
 {
-    // Creating a client takes microseconds, so a short lock per stripe is the cheapest single flight.
-    private const int LockStripes = 64;
-
-    private readonly MemoryCache _cache;
-    private readonly object[] _locks;
+    private readonly BoundedCache<KeyEntry> _entries;
     private readonly IOpenAIClientFactory _factory;
     private readonly SidecarMetrics _metrics;
-    private readonly ClientCacheOptions _options;
-    private readonly PostEvictionCallbackRegistration _onEvicted;
-
-    // key_ref → the cache key of its newest client, so a rotation retires the old client at once.
-    private readonly ConcurrentDictionary<string, string> _newest = new(StringComparer.Ordinal);
 
     public ClientCache(IOpenAIClientFactory factory, IOptions<SidecarOptions> options, TimeProvider time, SidecarMetrics metrics)
     {
         _factory = factory;
         _metrics = metrics;
-        _options = options.Value.ClientCache;
-        _cache = new MemoryCache(new MemoryCacheOptions
-        {
-            Clock = new TimeProviderClock(time),
-            SizeLimit = _options.MaxEntries,
-            ExpirationScanFrequency = _options.ScanFrequency,
-        });
-        _locks = Enumerable.Range(0, LockStripes).Select(_ => new object()).ToArray();
-        _onEvicted = new PostEvictionCallbackRegistration { EvictionCallback = OnEvicted };
-        _metrics.ObserveCacheEntries(() => _cache.Count);
+        var settings = options.Value.ClientCache;
+        _entries = new BoundedCache<KeyEntry>(
+            time,
+            settings.MaxEntries,
+            settings.SlidingExpiration,
+            settings.AbsoluteExpiration,
+            settings.ScanFrequency,
+            StringComparer.Ordinal,
+            (_, entry, reason) =>
+            {
+                if (entry.Client is not null)
+                {
+                    _metrics.CacheEvicted(reason);
+                }
+            });
+        _metrics.ObserveCacheEntries(() => _entries.Count);
     }
 
-    /// <summary>How many clients are cached now.</summary>
-    public int Count => _cache.Count;
+    /// <summary>How many key refs have an entry now (at most <see cref="ClientCacheOptions.MaxEntries"/>).</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Every entry held now, for gauges and readiness details; reading them does not keep them alive.</summary>
+    public IEnumerable<KeyEntry> Entries => _entries.Values;
+
+    /// <summary>The key ref's entry, made on first use.</summary>
+    public KeyEntry Entry(ResolvedKey key) => _entries.GetOrAdd(key.KeyRef, 0, static (name, _) => new KeyEntry(name));
 
     public OpenAIClient GetOrCreate(ResolvedKey key)
     {
-        if (_cache.TryGetValue(key.CacheKey, out CachedClient? cached))
+        var entry = Entry(key);
+        if (entry.Client is { } cached && cached.CacheKey == key.CacheKey)
         {
             _metrics.CacheHit();
-            return cached!.Client;
+            return cached.Value;
         }
 
         _metrics.CacheMiss();
-        string? previous;
-        lock (_locks[(uint)key.CacheKey.GetHashCode() % LockStripes])
+        lock (entry)
         {
-            if (_cache.TryGetValue(key.CacheKey, out cached))
+            var current = entry.Client;
+            if (current is not null && current.CacheKey == key.CacheKey)
             {
-                return cached!.Client;
+                return current.Value;
             }
 
-            cached = new CachedClient(key.KeyRef, key.CacheKey, _factory.Create(key));
+            var client = _factory.Create(key);
             _metrics.CacheCreated();
-
-            // Recorded before the entry is committed: an eviction callback (which runs only after the
-            // commit, possibly at once when the cache is full) then always finds the record to remove.
-            previous = Record(key);
-            using (var entry = _cache.CreateEntry(key.CacheKey))
+            if (current is null || key.Generation > current.Generation)
             {
-                entry.Value = cached;
-                entry.Size = 1;
-                entry.SlidingExpiration = _options.SlidingExpiration;
-                entry.AbsoluteExpirationRelativeToNow = _options.AbsoluteExpiration;
-                entry.PostEvictionCallbacks.Add(_onEvicted);
+                // A rotated secret (or moved endpoint) retires the key ref's previous client at once.
+                entry.Client = new KeyEntry.CachedClient(key.CacheKey, key.Generation, client);
+                if (current is not null)
+                {
+                    _metrics.CacheEvicted(EvictionReason.Replaced);
+                }
             }
-        }
 
-        // A rotated secret (or moved endpoint) retires the key ref's previous client at once.
-        if (previous is not null && previous != key.CacheKey)
-        {
-            _cache.Remove(previous);
+            // Otherwise the call resolved its key before the rotation the entry already follows: it gets
+            // a client of its own for this once, and the entry keeps the newer one.
+            return client;
         }
-
-        return cached.Client;
     }
 
-    /// <summary>Makes <paramref name="key"/> the key ref's newest client; returns the one it replaces.</summary>
-    private string? Record(ResolvedKey key)
-    {
-        string? previous = null;
-        _newest.AddOrUpdate(
-            key.KeyRef,
-            key.CacheKey,
-            (_, old) =>
-            {
-                previous = old;
-                return key.CacheKey;
-            });
-        return previous;
-    }
-
-    private void OnEvicted(object key, object? value, EvictionReason reason, object? state)
-    {
-        if (value is CachedClient client)
-        {
-            _newest.TryRemove(KeyValuePair.Create(client.KeyRef, client.CacheKey));
-        }
-
-        _metrics.CacheEvicted(reason);
-    }
-
-    public void Dispose() => _cache.Dispose();
-
-    private sealed record CachedClient(string KeyRef, string CacheKey, OpenAIClient Client);
+    public void Dispose() => _entries.Dispose();
 }

@@ -1,8 +1,9 @@
 namespace Sidecar.Configuration;
 
 /// <summary>
-/// Circuit breakers, <c>Sidecar:Resilience:CircuitBreaker</c>: one per upstream endpoint (5xx, 408,
-/// connection failures, first-token timeouts) and one per key reference (401, 403, 429). While a breaker
+/// Circuit breakers, <c>Sidecar:Resilience:CircuitBreaker</c>: one per upstream endpoint (connection
+/// failures), one per endpoint and model (5xx, 408, first-token and request timeouts) and one per key
+/// reference (401, 403, 429). While a breaker
 /// is open, calls through it are refused at once with UNAVAILABLE, reason <c>CIRCUIT_OPEN</c>, and a
 /// <c>RetryInfo</c> of the time left; after <see cref="BreakDuration"/> one call probes the upstream
 /// (half-open) and closes the breaker when it succeeds. Other 4xx answers never count as failures.

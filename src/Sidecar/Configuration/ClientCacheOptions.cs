@@ -1,17 +1,26 @@
 namespace Sidecar.Configuration;
 
-/// <summary>The upstream client cache, <c>Sidecar:ClientCache</c>.</summary>
+/// <summary>
+/// The client cache, <c>Sidecar:ClientCache</c>: one entry per key ref, holding its upstream client and
+/// the per-key state of the limits and breakers, which leave with it.
+/// </summary>
 public sealed class ClientCacheOptions
 {
-    /// <summary>An unused client leaves the cache after this long. Default 1 h.</summary>
+    /// <summary>An unused key ref's entry leaves the cache after this long. Default 1 h.</summary>
     public TimeSpan SlidingExpiration { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>A client leaves the cache after this long however often it is used. Default 24 h.</summary>
+    /// <summary>An entry leaves the cache after this long however often it is used. Default 24 h.</summary>
     public TimeSpan AbsoluteExpiration { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>How often expired clients are swept. Default 5 min.</summary>
+    /// <summary>How often a timer sweeps expired entries, whether or not calls come. Default 5 min.</summary>
     public TimeSpan ScanFrequency { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Most clients held at once; memory stays bounded however many key references come and go. Default 10 000.</summary>
+    /// <summary>
+    /// Most key refs held at once (the least recently used leave first), each with its client, limiters
+    /// and key breaker. It bounds two more maps, for the same reason (as many key refs or models as are
+    /// worth a client are worth remembering): the key resolutions kept for <c>KeyRefreshInterval</c>, and
+    /// the per-model circuit breakers. Memory stays bounded however many key refs and models come and go.
+    /// Default 10 000.
+    /// </summary>
     public int MaxEntries { get; set; } = 10_000;
 }

@@ -79,14 +79,28 @@ internal sealed class SidecarMetrics : IDisposable
     public void LocalLimitRefused(string limit) => _localLimitRefusals.Add(1, new KeyValuePair<string, object?>("limit", limit));
 
     /// <summary>The gauge <c>sidecar.circuit.state</c> (0 closed, 1 half-open, 2 open): every endpoint breaker, tagged
-    /// <c>endpoint</c> (an authority from configuration), and key breakers that are not closed, tagged <c>key_ref</c>.</summary>
-    public void ObserveCircuitStates(Func<IEnumerable<(string Scope, string Name, int State)>> states) =>
+    /// <c>endpoint</c> (an authority from configuration); model breakers that are not closed, tagged <c>endpoint</c> and
+    /// <c>model</c> (a model that passed validation on a resolved key, through the bounded model label); and key breakers
+    /// that are not closed, tagged <c>key_ref</c>.</summary>
+    public void ObserveCircuitStates(Func<IEnumerable<(string Scope, string Name, string? Endpoint, int State)>> states) =>
         _meter.CreateObservableGauge(
             "sidecar.circuit.state",
-            () => states().Select(s => new Measurement<int>(
-                s.State,
-                new KeyValuePair<string, object?>("scope", s.Scope),
-                new KeyValuePair<string, object?>(s.Scope, s.Scope == "key_ref" ? _keyRefs.Of(s.Name) : s.Name))),
+            () => states().Select(s => s.Scope switch
+            {
+                "key_ref" => new Measurement<int>(
+                    s.State,
+                    new KeyValuePair<string, object?>("scope", s.Scope),
+                    new KeyValuePair<string, object?>("key_ref", _keyRefs.Of(s.Name))),
+                "model" => new Measurement<int>(
+                    s.State,
+                    new KeyValuePair<string, object?>("scope", s.Scope),
+                    new KeyValuePair<string, object?>("endpoint", s.Endpoint),
+                    new KeyValuePair<string, object?>("model", _models.Of(s.Name))),
+                _ => new Measurement<int>(
+                    s.State,
+                    new KeyValuePair<string, object?>("scope", s.Scope),
+                    new KeyValuePair<string, object?>(s.Scope, s.Name)),
+            }),
             description: "Circuit breaker state: 0 closed, 1 half-open, 2 open.");
 
     public void UpstreamAttempt(bool retry)

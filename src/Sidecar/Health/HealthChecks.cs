@@ -24,9 +24,18 @@ internal sealed class LivenessCheck : IHealthCheck
         Task.FromResult(HealthCheckResult.Healthy("process answers"));
 }
 
-/// <summary>Readiness: listeners bound, not stopping, and the keys directory (when configured) readable.</summary>
-internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options, CircuitBreakers breakers) : IHealthCheck
+/// <summary>
+/// Readiness: listeners bound, not stopping, and the keys directory (when configured) readable. Breaker
+/// states are details only. The check never throws (a health check that throws reads as unready, and the
+/// framework's log of it is silenced in appsettings.json because it would also log every unready probe
+/// during start and shutdown): a failure while gathering details is logged here, at most once a minute.
+/// </summary>
+internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options, CircuitBreakers breakers, TimeProvider time, ILogger<ReadinessCheck> logger) : IHealthCheck
 {
+    private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
+
+    private long _lastLogged = long.MinValue;
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (state.IsStopping)
@@ -44,10 +53,37 @@ internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options, 
             return Task.FromResult(HealthCheckResult.Unhealthy("keys directory unreadable"));
         }
 
-        // Breaker states are details only: an open breaker refuses calls to one upstream or key, and the
-        // daemon stays ready (and live) for the others.
-        var circuits = breakers.Snapshot().ToDictionary(b => $"circuit.{b.Scope}.{b.Name}", b => (object)b.StateName);
-        return Task.FromResult(HealthCheckResult.Healthy("ready", circuits));
+        // An open breaker refuses calls to one upstream, model or key, and the daemon stays ready (and
+        // live) for the others.
+        return Task.FromResult(HealthCheckResult.Healthy("ready", Circuits()));
+    }
+
+    /// <summary>Breaker states by breaker identity; empty (and logged) if they cannot be read.</summary>
+    private Dictionary<string, object> Circuits()
+    {
+        var details = new Dictionary<string, object>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var breaker in breakers.Snapshot())
+            {
+                // Identities are unique; should two ever meet, the later one wins rather than failing readiness.
+                details[breaker.DetailName] = breaker.StateName;
+            }
+        }
+        catch (Exception ex)
+        {
+            var now = time.GetTimestamp();
+            var last = Interlocked.Read(ref _lastLogged);
+            if (last == long.MinValue || time.GetElapsedTime(last, now) >= LogEvery)
+            {
+                Interlocked.Exchange(ref _lastLogged, now);
+                HealthLog.CheckFailed(logger, ex, "circuit breaker details");
+            }
+
+            details.Clear();
+        }
+
+        return details;
     }
 
     private static bool IsReadable(string directory)

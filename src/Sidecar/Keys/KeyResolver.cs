@@ -1,8 +1,7 @@
 using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Caching.Memory;
-using Sidecar.Clients;
+using Sidecar.Caching;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Errors;
@@ -12,7 +11,9 @@ namespace Sidecar.Keys;
 /// <summary>
 /// Maps a key_ref to its secret and endpoint. A resolution is kept for
 /// <see cref="SidecarOptions.KeyRefreshInterval"/>, so secrets are not re-read on every request and a
-/// rotated file or variable is seen within that interval.
+/// rotated file or variable is seen within that interval. At most <c>ClientCache:MaxEntries</c>
+/// resolutions are kept (the number of key refs worth a client is the number worth remembering), and a
+/// timer drops expired ones whether or not they are asked for again.
 /// </summary>
 internal sealed class KeyResolver : IDisposable
 {
@@ -24,19 +25,15 @@ internal sealed class KeyResolver : IDisposable
 
     private readonly LiveOptions _options;
     private readonly ILogger<KeyResolver> _logger;
-    private readonly MemoryCache _resolved;
+    private readonly TimeProvider _time;
+    private BoundedCache<ResolvedKey> _resolved;
 
     public KeyResolver(LiveOptions options, TimeProvider time, ILogger<KeyResolver> logger)
     {
         _options = options;
         _logger = logger;
-        var current = options.Current;
-        _resolved = new MemoryCache(new MemoryCacheOptions
-        {
-            Clock = new TimeProviderClock(time),
-            SizeLimit = current.ClientCache.MaxEntries,
-            ExpirationScanFrequency = current.KeyRefreshInterval,
-        });
+        _time = time;
+        _resolved = NewCache(options.Current);
 
         // A reloaded configuration may move or remove key references: forget what was resolved.
         options.Changed += OnConfigurationChanged;
@@ -45,22 +42,27 @@ internal sealed class KeyResolver : IDisposable
     /// <summary>Resolves a valid key_ref name, or throws <see cref="SidecarException"/>.</summary>
     public ResolvedKey Resolve(string keyRef)
     {
-        if (_resolved.TryGetValue(keyRef, out ResolvedKey? cached))
+        var cache = Volatile.Read(ref _resolved);
+        if (cache.TryGet(keyRef, out var cached))
         {
-            return cached!;
+            return cached;
         }
 
-        var options = _options.Current;
-        var resolved = ResolveUncached(keyRef, options);
-        using (var entry = _resolved.CreateEntry(keyRef))
-        {
-            entry.Value = resolved;
-            entry.Size = 1;
-            entry.AbsoluteExpirationRelativeToNow = options.KeyRefreshInterval;
-        }
-
+        var resolved = ResolveUncached(keyRef, _options.Current);
+        cache.Set(keyRef, resolved);
         return resolved;
     }
+
+    /// <summary>How many resolutions are kept now (at most <c>ClientCache:MaxEntries</c>).</summary>
+    internal int Count => Volatile.Read(ref _resolved).Count;
+
+    private BoundedCache<ResolvedKey> NewCache(SidecarOptions options) => new(
+        _time,
+        options.ClientCache.MaxEntries,
+        sliding: null,
+        absolute: options.KeyRefreshInterval,
+        sweepEvery: options.KeyRefreshInterval,
+        StringComparer.Ordinal);
 
     private ResolvedKey ResolveUncached(string keyRef, SidecarOptions options)
     {
@@ -162,7 +164,9 @@ internal sealed class KeyResolver : IDisposable
 
     private static IReadOnlySet<uint>? SetOrNull(List<uint> values) => values.Count == 0 ? null : values.ToFrozenSet();
 
-    private void OnConfigurationChanged(SidecarOptions options) => _resolved.Compact(1.0);
+    // A reloaded configuration may move or remove key references, or change the refresh interval:
+    // forget what was resolved.
+    private void OnConfigurationChanged(SidecarOptions options) => Interlocked.Exchange(ref _resolved, NewCache(options)).Dispose();
 
     internal static string Fingerprint(string secret)
     {

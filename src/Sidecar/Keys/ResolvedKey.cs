@@ -6,6 +6,8 @@ namespace Sidecar.Keys;
 /// </summary>
 internal sealed class ResolvedKey
 {
+    private static long s_generations;
+
     public ResolvedKey(
         string keyRef,
         string provider,
@@ -25,6 +27,7 @@ internal sealed class ResolvedKey
         Fingerprint = fingerprint;
         Models = models;
         CacheKey = string.Concat(keyRef, "|", fingerprint, "|", endpoint.AbsoluteUri);
+        Generation = Interlocked.Increment(ref s_generations);
     }
 
     /// <summary>The canonical name (as configured, or the file name in the keys directory).</summary>
@@ -51,6 +54,10 @@ internal sealed class ResolvedKey
 
     /// <summary>(key_ref, fingerprint, endpoint): one upstream client exists per distinct value.</summary>
     public string CacheKey { get; }
+
+    /// <summary>Orders resolutions: a larger value was resolved later, so a rotation is never undone by a
+    /// call that still holds the key it resolved before it.</summary>
+    public long Generation { get; }
 
     public override string ToString() => $"{KeyRef} ({Provider}, {Endpoint.Authority}, fp {Fingerprint})";
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Caching.Memory;
 using Polly;
 using Polly.CircuitBreaker;
+using Sidecar.Caching;
 using Sidecar.Clients;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
@@ -10,105 +10,126 @@ using Sidecar.Keys;
 namespace Sidecar.Resilience;
 
 /// <summary>
-/// The circuit breakers: one per upstream endpoint (by authority; endpoints come from configuration, so
-/// they are few) and one per key reference and secret fingerprint (a rotated key starts afresh). Key
-/// breakers live in a bounded cache with sliding expiry, so key_ref churn cannot grow memory; an evicted
-/// breaker had seen no call for a long while. Polly keeps the state and runs on our <see cref="TimeProvider"/>.
+/// The circuit breakers. Per upstream endpoint (by authority; endpoints come from configuration, so they
+/// are few): connection failures, where no HTTP answer came at all. Per endpoint and model: 5xx, 408 and
+/// timeouts, so one failing model never refuses another tenant's calls to a healthy one. Per key ref and
+/// secret fingerprint: 401, 403 and 429. A key's breaker lives in its <see cref="KeyEntry"/> in the
+/// <see cref="ClientCache"/> and leaves with it; a rotated secret replaces it at once. Model breakers
+/// are held for the calls' models (which passed validation on a resolved key) in a cache bounded by
+/// <c>ClientCache:MaxEntries</c> and dropped after a long idle spell, swept by a timer whether or not
+/// calls come. Polly keeps the state and runs on our <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class CircuitBreakers : IDisposable
 {
     public const string EndpointScope = "endpoint";
+    public const string ModelScope = "model";
     public const string KeyScope = "key_ref";
 
-    private static readonly TimeSpan MinKeyIdle = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan MinIdle = TimeSpan.FromMinutes(10);
+    private static readonly KeyEntrySlot<KeyBreaker> KeySlot = new();
 
     private readonly ConcurrentDictionary<string, Breaker> _endpoints = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<Breaker, byte> _troubledKeys = new();
-    private readonly MemoryCache _keys;
+    private readonly BoundedCache<Breaker> _models;
+    private readonly ClientCache _clients;
     private readonly LiveOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public CircuitBreakers(LiveOptions options, TimeProvider time, SidecarMetrics metrics, ILogger<CircuitBreakers> logger)
+    public CircuitBreakers(LiveOptions options, ClientCache clients, TimeProvider time, SidecarMetrics metrics, ILogger<CircuitBreakers> logger)
     {
         _options = options;
+        _clients = clients;
         _time = time;
         _logger = logger;
-        _keys = new MemoryCache(new MemoryCacheOptions
-        {
-            Clock = new TimeProviderClock(time),
-            SizeLimit = Math.Max(1, options.Current.ClientCache.MaxEntries),
-            ExpirationScanFrequency = TimeSpan.FromMinutes(1),
-        });
-        metrics.ObserveCircuitStates(() => Snapshot().Select(s => (s.Scope, s.Name, s.Value)));
+        var settings = options.Current;
+        var breaker = settings.Resilience.CircuitBreaker;
+
+        // Long enough that a breaker outlives its own window and break: one that saw no call for this
+        // long has nothing left to say.
+        var idle = new[] { MinIdle, breaker.SamplingDuration * 2, breaker.BreakDuration * 2 }.Max();
+        _models = new BoundedCache<Breaker>(time, settings.ClientCache.MaxEntries, idle, absolute: null, TimeSpan.FromMinutes(1), StringComparer.Ordinal);
+        metrics.ObserveCircuitStates(() => Snapshot().Select(s => (s.Scope, s.Name, s.Endpoint, s.Value)));
     }
 
     private CircuitBreakerOptions Settings => _options.Current.Resilience.CircuitBreaker;
 
+    /// <summary>How many model breakers are held now (at most <c>ClientCache:MaxEntries</c>).</summary>
+    internal int ModelBreakers => _models.Count;
+
+    /// <summary>How many key breakers are held now (at most one per cached key ref).</summary>
+    internal int KeyBreakers => _clients.Entries.Count(e => e.Peek(KeySlot) is not null);
+
     /// <summary>The endpoint's breaker, or null when breakers are off.</summary>
     public Breaker? ForEndpoint(Uri endpoint) =>
-        Settings.Enabled ? _endpoints.GetOrAdd(endpoint.Authority, static (name, self) => self.Create(EndpointScope, name, FailureScope.Endpoint), this) : null;
+        Settings.Enabled ? _endpoints.GetOrAdd(endpoint.Authority, static (name, self) => self.Create(EndpointScope, name, null, FailureScope.Endpoint), this) : null;
 
-    /// <summary>The key reference's breaker (for this secret), or null when breakers are off.</summary>
+    /// <summary>The breaker of <paramref name="model"/> at the endpoint, or null when breakers are off.</summary>
+    public Breaker? ForModel(Uri endpoint, string model) =>
+        Settings.Enabled
+            ? _models.GetOrAdd(string.Concat(endpoint.Authority, " ", model), (self: this, endpoint.Authority, model), static (_, m) => m.self.Create(ModelScope, m.model, m.Authority, FailureScope.Model))
+            : null;
+
+    /// <summary>
+    /// The key reference's breaker for this secret, or null when breakers are off, or when the call
+    /// resolved the key before a rotation the entry already follows (it is not counted against the new secret).
+    /// </summary>
     public Breaker? ForKey(ResolvedKey key)
     {
-        var settings = Settings;
-        if (!settings.Enabled)
+        if (!Settings.Enabled)
         {
             return null;
         }
 
-        var id = string.Concat(key.KeyRef, "|", key.Fingerprint);
-        if (_keys.TryGetValue(id, out Breaker? known) && known is not null)
+        var entry = _clients.Entry(key);
+        var current = entry.Peek(KeySlot);
+        if (current is null || current.Fingerprint != key.Fingerprint)
         {
-            return known;
+            current = entry.Update(KeySlot, (self: this, key), static (current, s) =>
+                current is null || (current.Fingerprint != s.key.Fingerprint && s.key.Generation > current.Generation)
+                    ? new KeyBreaker(s.self.Create(KeyScope, s.key.KeyRef, null, FailureScope.Key), s.key.Fingerprint, s.key.Generation)
+                    : current);
         }
 
-        lock (_keys)
-        {
-            if (_keys.TryGetValue(id, out known) && known is not null)
-            {
-                return known;
-            }
-
-            var breaker = Create(KeyScope, key.KeyRef, FailureScope.Key);
-            var idle = new[] { MinKeyIdle, settings.SamplingDuration * 2, settings.BreakDuration * 2 }.Max();
-            var entry = new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = idle };
-            entry.RegisterPostEvictionCallback(static (_, value, _, state) =>
-            {
-                if (value is Breaker gone)
-                {
-                    ((CircuitBreakers)state!)._troubledKeys.TryRemove(gone, out _);
-                }
-            }, this);
-            _keys.Set(id, breaker, entry);
-            return breaker;
-        }
+        return current.Fingerprint == key.Fingerprint ? current.Breaker : null;
     }
 
-    /// <summary>Every endpoint breaker, and the key breakers that are not closed (a closed one is news to nobody).</summary>
+    /// <summary>
+    /// Every endpoint breaker, and the model and key breakers that are not closed (a closed one is news to
+    /// nobody). Each appears once: a key ref holds one breaker, its newest secret's.
+    /// </summary>
     public IReadOnlyList<BreakerSnapshot> Snapshot()
     {
-        var list = new List<BreakerSnapshot>(_endpoints.Count + _troubledKeys.Count);
+        var list = new List<BreakerSnapshot>(_endpoints.Count);
         foreach (var breaker in _endpoints.Values)
         {
             list.Add(breaker.Snapshot());
         }
 
-        foreach (var breaker in _troubledKeys.Keys)
+        foreach (var breaker in _models.Values)
         {
-            list.Add(breaker.Snapshot());
+            if (breaker.State != CircuitState.Closed)
+            {
+                list.Add(breaker.Snapshot());
+            }
+        }
+
+        foreach (var entry in _clients.Entries)
+        {
+            if (entry.Peek(KeySlot) is { Breaker: var breaker } && breaker.State != CircuitState.Closed)
+            {
+                list.Add(breaker.Snapshot());
+            }
         }
 
         return list;
     }
 
-    private Breaker Create(string scope, string name, FailureScope counts)
+    private Breaker Create(string scope, string name, string? endpoint, FailureScope counts)
     {
         var settings = Settings;
         var state = new CircuitBreakerStateProvider();
         Breaker? self = null;
-        var pipeline = new ResiliencePipelineBuilder { TimeProvider = _time, Name = $"{scope}:{name}" }
+        var pipeline = new ResiliencePipelineBuilder { TimeProvider = _time, Name = scope }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = settings.FailureRatio,
@@ -120,70 +141,29 @@ internal sealed class CircuitBreakers : IDisposable
                     args.Outcome.Exception is { } ex && UpstreamFailures.Classify(ex).Scope == counts),
                 OnOpened = args =>
                 {
-                    ResilienceLog.BreakerOpened(_logger, scope, name, args.BreakDuration.TotalSeconds, ResilienceLog.Describe(args.Outcome.Exception));
-                    self!.LastFailure = ResilienceLog.Describe(args.Outcome.Exception);
-                    if (counts == FailureScope.Key)
-                    {
-                        _troubledKeys[self] = 0;
-                    }
-
+                    ResilienceLog.BreakerOpened(_logger, scope, self!.Id, args.BreakDuration.TotalSeconds, ResilienceLog.Describe(args.Outcome.Exception));
+                    self.LastFailure = ResilienceLog.Describe(args.Outcome.Exception);
                     return default;
                 },
                 OnHalfOpened = args =>
                 {
-                    ResilienceLog.BreakerHalfOpened(_logger, scope, name);
+                    ResilienceLog.BreakerHalfOpened(_logger, scope, self!.Id);
                     return default;
                 },
                 OnClosed = args =>
                 {
-                    ResilienceLog.BreakerClosed(_logger, scope, name);
-                    _troubledKeys.TryRemove(self!, out _);
+                    ResilienceLog.BreakerClosed(_logger, scope, self!.Id);
                     return default;
                 },
             })
             .Build();
-        self = new Breaker(scope, name, pipeline, state);
+        self = new Breaker(scope, name, endpoint, pipeline, state);
         return self;
     }
 
-    public void Dispose() => _keys.Dispose();
+    public void Dispose() => _models.Dispose();
+
+    /// <summary>A key ref's breaker and the secret (and resolution) it counts for.</summary>
+    private sealed record KeyBreaker(Breaker Breaker, string Fingerprint, long Generation);
 }
 
-/// <summary>One circuit breaker: its Polly pipeline and its state.</summary>
-internal sealed class Breaker(string scope, string name, ResiliencePipeline pipeline, CircuitBreakerStateProvider state)
-{
-    /// <summary><see cref="CircuitBreakers.EndpointScope"/> or <see cref="CircuitBreakers.KeyScope"/>.</summary>
-    public string Scope { get; } = scope;
-
-    /// <summary>The endpoint's authority or the key reference's name.</summary>
-    public string Name { get; } = name;
-
-    public ResiliencePipeline Pipeline { get; } = pipeline;
-
-    public CircuitState State => state.CircuitState;
-
-    /// <summary>What made it open last, safe to show (an HTTP status or a failure's type).</summary>
-    public string? LastFailure { get; set; }
-
-    public BreakerSnapshot Snapshot() => new(Scope, Name, State);
-}
-
-/// <summary>A breaker's state at one moment, for readiness details and the state gauge.</summary>
-internal readonly record struct BreakerSnapshot(string Scope, string Name, CircuitState State)
-{
-    /// <summary>The gauge's value: 0 closed, 1 half-open, 2 open (isolated counts as open).</summary>
-    public int Value => State switch
-    {
-        CircuitState.Closed => 0,
-        CircuitState.HalfOpen => 1,
-        _ => 2,
-    };
-
-    public string StateName => State switch
-    {
-        CircuitState.Closed => "closed",
-        CircuitState.HalfOpen => "half-open",
-        CircuitState.Isolated => "isolated",
-        _ => "open",
-    };
-}

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Sidecar.Clients;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Errors;
@@ -9,37 +10,31 @@ namespace Sidecar.Resilience;
 /// <summary>
 /// The daemon's own limits, checked before a call reaches the upstream: a global cap on relayed streams,
 /// then per key reference a requests-per-minute token bucket and a concurrency limit with a bounded
-/// queue. Per-key limiters are partitions of <see cref="PartitionedRateLimiter"/>, which drops a partition
-/// after it has been idle for a few seconds: memory stays bounded however many key references come and go.
-/// A partition is keyed by the key reference and its limits, so changed limits apply to the next call.
+/// queue. A key ref's limiters live in its <see cref="KeyEntry"/> in the <see cref="ClientCache"/>, so
+/// there are never more of them than <c>ClientCache:MaxEntries</c>, however many key refs come and go,
+/// and they leave with the entry. They are built for the limits in force: changed limits apply to the
+/// next call (a limiter whose own limit did not change is kept, with its calls in flight).
 /// </summary>
 internal sealed class LocalLimits : IDisposable
 {
     /// <summary>The wait suggested to a caller refused for concurrency: a slot frees when any call ends.</summary>
     internal static readonly TimeSpan ConcurrencyRetryAfter = TimeSpan.FromSeconds(1);
 
+    private static readonly KeyEntrySlot<KeyLimiters> Slot = new();
+
     private readonly LiveOptions _options;
+    private readonly ClientCache _clients;
+    private readonly TimeProvider _time;
     private readonly SidecarMetrics _metrics;
-    private readonly PartitionedRateLimiter<ConcurrencyKey> _concurrency;
-    private readonly PartitionedRateLimiter<RateKey> _rate;
     private readonly object _streamsLock = new();
     private volatile StreamCap _streams = new(0, null);
 
-    public LocalLimits(LiveOptions options, SidecarMetrics metrics)
+    public LocalLimits(LiveOptions options, ClientCache clients, TimeProvider time, SidecarMetrics metrics)
     {
         _options = options;
+        _clients = clients;
+        _time = time;
         _metrics = metrics;
-        _concurrency = PartitionedRateLimiter.Create<ConcurrencyKey, ConcurrencyKey>(static key => key.Permits == 0
-            ? RateLimitPartition.GetNoLimiter(key)
-            : RateLimitPartition.GetConcurrencyLimiter(key, static k => new ConcurrencyLimiterOptions
-            {
-                PermitLimit = k.Permits,
-                QueueLimit = k.Queue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            }));
-        _rate = PartitionedRateLimiter.Create<RateKey, RateKey>(static key => key.PerMinute == 0
-            ? RateLimitPartition.GetNoLimiter(key)
-            : RateLimitPartition.GetTokenBucketLimiter(key, static k => TokenBucket(k.PerMinute)));
     }
 
     /// <summary>
@@ -50,8 +45,8 @@ internal sealed class LocalLimits : IDisposable
     public async ValueTask<IDisposable> AcquireAsync(ResolvedKey key, bool stream, CancellationToken cancellationToken)
     {
         var limits = For(key.KeyRef);
+        var limiters = Limiters(key, limits);
         RateLimitLease? streamLease = null;
-        RateLimitLease? rateLease = null;
         try
         {
             if (stream && Streams() is { Limiter: { } cap } streams)
@@ -63,33 +58,33 @@ internal sealed class LocalLimits : IDisposable
                 }
             }
 
-            rateLease = _rate.AttemptAcquire(limits.Rate);
-            if (!rateLease.IsAcquired)
+            if (limiters?.Rate is { } bucket && !bucket.TryTake(out var wait))
             {
-                var wait = rateLease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(60.0 / limits.Rate.PerMinute);
-                throw Refused("rate", key, $"key_ref '{key.KeyRef}' may make {limits.Rate.PerMinute} calls a minute", wait);
+                throw Refused("rate", key, $"key_ref '{key.KeyRef}' may make {bucket.PerMinute} calls a minute", wait);
             }
 
-            var slot = await _concurrency.AcquireAsync(limits.Concurrency, 1, cancellationToken).ConfigureAwait(false);
-            if (!slot.IsAcquired)
+            RateLimitLease? slot = null;
+            if (limiters?.Concurrency is { } concurrency)
             {
-                slot.Dispose();
-                throw Refused("concurrency", key, $"key_ref '{key.KeyRef}' has {limits.Concurrency.Permits} calls in flight and {limits.Concurrency.Queue} waiting", ConcurrencyRetryAfter);
+                slot = await concurrency.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+                if (!slot.IsAcquired)
+                {
+                    slot.Dispose();
+                    throw Refused("concurrency", key, $"key_ref '{key.KeyRef}' has {limits.Permits} calls in flight and {limits.Queue} waiting", ConcurrencyRetryAfter);
+                }
             }
 
-            rateLease.Dispose();
             return new Leases(slot, streamLease);
         }
         catch
         {
             streamLease?.Dispose();
-            rateLease?.Dispose();
             throw;
         }
     }
 
     /// <summary>The limits in force for a key reference: its own where set, else the defaults.</summary>
-    internal (ConcurrencyKey Concurrency, RateKey Rate) For(string keyRef)
+    internal KeyLimits For(string keyRef)
     {
         var options = _options.Current;
         var defaults = options.Resilience.Limits;
@@ -98,24 +93,28 @@ internal sealed class LocalLimits : IDisposable
         var queue = own?.QueueLimit ?? defaults.QueueLimit ?? KeyLimitsOptions.DefaultQueueLimit;
         var perMinute = own?.RequestsPerMinute ?? defaults.RequestsPerMinute ?? 0;
 
-        // Unlimited keys share one no-op partition.
-        var concurrency = permits == 0 ? default : new ConcurrencyKey(keyRef, permits, queue);
-        var rate = perMinute == 0 ? default : new RateKey(keyRef, perMinute);
-        return (concurrency, rate);
+        return new KeyLimits(permits, permits == 0 ? 0 : queue, perMinute);
     }
 
-    /// <summary>A bucket of <paramref name="perMinute"/> tokens, refilled evenly: whole tokens per period, periods of at least a second.</summary>
-    internal static TokenBucketRateLimiterOptions TokenBucket(int perMinute)
+    /// <summary>How many key refs hold limiters now (at most <c>ClientCache:MaxEntries</c>).</summary>
+    internal int KeysWithLimiters => _clients.Entries.Count(e => e.Peek(Slot) is not null);
+
+    /// <summary>The key ref's limiters for <paramref name="limits"/>; null when it has no limit (nothing to keep).</summary>
+    private KeyLimiters? Limiters(ResolvedKey key, KeyLimits limits)
     {
-        var perPeriod = (int)Math.Ceiling(perMinute / 60.0);
-        return new TokenBucketRateLimiterOptions
+        if (limits.Permits == 0 && limits.PerMinute == 0)
         {
-            TokenLimit = perMinute,
-            TokensPerPeriod = perPeriod,
-            ReplenishmentPeriod = TimeSpan.FromTicks(TimeSpan.FromMinutes(1).Ticks * perPeriod / perMinute),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        };
+            return null;
+        }
+
+        var entry = _clients.Entry(key);
+        if (entry.Peek(Slot) is { } current && current.Limits == limits)
+        {
+            return current;
+        }
+
+        return entry.Update(Slot, (limits, _time), static (current, wanted) =>
+            current is not null && current.Limits == wanted.limits ? current : KeyLimiters.For(wanted.limits, current, wanted._time));
     }
 
     private StreamCap Streams()
@@ -149,23 +148,38 @@ internal sealed class LocalLimits : IDisposable
             metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["limit"] = limit });
     }
 
-    public void Dispose()
+    public void Dispose() => _streams.Limiter?.Dispose();
+
+    /// <summary>
+    /// A key ref's limiters, built for <see cref="Limits"/>. Neither has a timer, so a dropped one needs no
+    /// disposing; calls holding its slots release them to it and it is garbage after.
+    /// </summary>
+    private sealed record KeyLimiters(KeyLimits Limits, ConcurrencyLimiter? Concurrency, TokenBucket? Rate)
     {
-        _concurrency.Dispose();
-        _rate.Dispose();
-        _streams.Limiter?.Dispose();
+        /// <summary>Limiters for <paramref name="limits"/>, keeping those of <paramref name="previous"/> whose limit did not change.</summary>
+        public static KeyLimiters For(KeyLimits limits, KeyLimiters? previous, TimeProvider time)
+        {
+            var concurrency = limits.Permits == 0
+                ? null
+                : previous is { Concurrency: { } c } && previous.Limits.Permits == limits.Permits && previous.Limits.Queue == limits.Queue
+                    ? c
+                    : new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+                    {
+                        PermitLimit = limits.Permits,
+                        QueueLimit = limits.Queue,
+                        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                    });
+            var rate = limits.PerMinute == 0
+                ? null
+                : previous is { Rate: { } r } && r.PerMinute == limits.PerMinute ? r : new TokenBucket(limits.PerMinute, time);
+            return new KeyLimiters(limits, concurrency, rate);
+        }
     }
-
-    /// <summary>A concurrency partition: one per key reference and its limits.</summary>
-    internal readonly record struct ConcurrencyKey(string? KeyRef, int Permits, int Queue);
-
-    /// <summary>A rate partition: one per key reference and its limit.</summary>
-    internal readonly record struct RateKey(string? KeyRef, int PerMinute);
 
     /// <summary>The global stream cap in force and its limiter (none when the cap is 0), swapped whole.</summary>
     private sealed record StreamCap(int Limit, ConcurrencyLimiter? Limiter);
 
-    private sealed class Leases(RateLimitLease slot, RateLimitLease? stream) : IDisposable
+    private sealed class Leases(RateLimitLease? slot, RateLimitLease? stream) : IDisposable
     {
         private int _disposed;
 
@@ -173,7 +187,7 @@ internal sealed class LocalLimits : IDisposable
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                slot.Dispose();
+                slot?.Dispose();
                 stream?.Dispose();
             }
         }

@@ -9,8 +9,12 @@ internal enum FailureScope
     /// <summary>Not a failure of the upstream or the key (a bad request, a cancellation): no breaker counts it.</summary>
     None,
 
-    /// <summary>The endpoint is unwell: 5xx, 408, no connection, no first token in time.</summary>
+    /// <summary>The endpoint cannot be reached: no HTTP answer at all (refused, reset, broken connection).</summary>
     Endpoint,
+
+    /// <summary>The endpoint answered, but this model fails there: 5xx, 408, no answer or first token in time.
+    /// Other models on the endpoint may be fine.</summary>
+    Model,
 
     /// <summary>This key is refused or rate limited (401, 403, 429); other keys on the endpoint may be fine.</summary>
     Key,
@@ -22,13 +26,15 @@ internal readonly record struct FailureClass(bool Retryable, FailureScope Scope)
 /// <summary>
 /// Classifies what an upstream attempt threw: whether retrying can help and which breaker it counts
 /// against. 429 is a key's failure, not the endpoint's: upstreams rate limit per key or organisation, and
-/// one team's exhausted quota must not close the endpoint for every other key.
+/// one team's exhausted quota must not close the endpoint for every other key. A 5xx or a timeout is the
+/// model's: upstreams route models to different backends, and one failing model must not close the
+/// endpoint for the tenants of the others. Only a failure to get any HTTP answer is the endpoint's.
 /// </summary>
 internal static class UpstreamFailures
 {
     public static FailureClass Classify(Exception exception) => exception switch
     {
-        UpstreamTimeoutException => new(true, FailureScope.Endpoint),
+        UpstreamTimeoutException => new(true, FailureScope.Model),
         ClientResultException { Status: > 0 } cre => ByStatus(cre),
         // No HTTP response at all: the connection failed.
         _ when UpstreamErrors.IsUpstreamFailure(exception) => new(true, FailureScope.Endpoint),
@@ -37,10 +43,10 @@ internal static class UpstreamFailures
 
     private static FailureClass ByStatus(ClientResultException cre) => cre.Status switch
     {
-        408 or 500 or 502 or 503 or 504 => new(true, FailureScope.Endpoint),
+        408 or 500 or 502 or 503 or 504 => new(true, FailureScope.Model),
         429 => new(!IsQuotaExhausted(cre), FailureScope.Key),
         401 or 403 => new(false, FailureScope.Key),
-        >= 500 => new(false, FailureScope.Endpoint),
+        >= 500 => new(false, FailureScope.Model),
         _ => new(false, FailureScope.None),
     };
 

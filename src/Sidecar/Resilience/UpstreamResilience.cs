@@ -10,8 +10,8 @@ using Sidecar.Upstream;
 namespace Sidecar.Resilience;
 
 /// <summary>
-/// Runs upstream attempts through one Polly retry pipeline and, inside it, the key's and the endpoint's
-/// circuit breakers: <c>retry → key breaker → endpoint breaker → attempt</c>. The retry rules are
+/// Runs upstream attempts through one Polly retry pipeline and, inside it, the key's, the model's and the
+/// endpoint's circuit breakers: <c>retry → key breaker → model breaker → endpoint breaker → attempt</c>. The retry rules are
 /// <see cref="RetryPlanner"/>'s, read from the live configuration at every decision, so a retry is never
 /// started past the call's deadline. What escapes is a <see cref="SidecarException"/> (or the caller's
 /// cancellation): the provider never sees Polly's types.
@@ -70,9 +70,10 @@ internal sealed class UpstreamResilience
     /// used up or the deadline is too near. Each attempt gets the call's token; an attempt that uses timers
     /// of its own throws <see cref="UpstreamTimeoutException"/> when one fires.
     /// </summary>
-    public async Task<T> ExecuteAsync<T>(ResolvedKey key, DateTime deadline, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    public async Task<T> ExecuteAsync<T>(ResolvedKey key, string model, DateTime deadline, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
         var keyBreaker = _breakers.ForKey(key);
+        var modelBreaker = _breakers.ForModel(key.Endpoint, model);
         var endpointBreaker = _breakers.ForEndpoint(key.Endpoint);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(DeadlineKey, deadline);
@@ -82,7 +83,7 @@ internal sealed class UpstreamResilience
         try
         {
             return await _retry.ExecuteAsync(
-                ctx => Through<T>(keyBreaker, ctx, c => Through<T>(endpointBreaker, c, async c2 =>
+                ctx => Through<T>(keyBreaker, ctx, c => Through<T>(modelBreaker, c, c1 => Through<T>(endpointBreaker, c1, async c2 =>
                 {
                     // Counted here, where the upstream is really called: a refusal by a breaker is no attempt.
                     _metrics.UpstreamAttempt(retry: tries++ > 0);
@@ -95,7 +96,7 @@ internal sealed class UpstreamResilience
                         lastFailure = ex;
                         throw;
                     }
-                })),
+                }))),
                 context).ConfigureAwait(false);
         }
         catch (SidecarException open) when (open.Error == SidecarError.CircuitOpen && lastFailure is not null && !cancellationToken.IsCancellationRequested)
@@ -151,15 +152,23 @@ internal sealed class UpstreamResilience
 
     private static SidecarException CircuitOpen(Breaker breaker, BrokenCircuitException open, ResolvedKey key)
     {
-        var what = breaker.Scope == CircuitBreakers.KeyScope
-            ? $"key_ref '{breaker.Name}'"
-            : $"the upstream {breaker.Name}";
+        var what = breaker.Scope switch
+        {
+            CircuitBreakers.KeyScope => $"key_ref '{breaker.Name}'",
+            CircuitBreakers.ModelScope => $"model '{breaker.Name}' at the upstream {breaker.Endpoint}",
+            _ => $"the upstream {breaker.Name}",
+        };
         var metadata = new Dictionary<string, string>
         {
             ["key_ref"] = key.KeyRef,
             ["upstream"] = key.Endpoint.Authority,
             ["circuit"] = breaker.Scope,
         };
+        if (breaker.Scope == CircuitBreakers.ModelScope)
+        {
+            metadata["model"] = breaker.Name;
+        }
+
         if (breaker.LastFailure is { } last)
         {
             metadata["last_failure"] = last;

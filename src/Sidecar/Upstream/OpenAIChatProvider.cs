@@ -29,6 +29,7 @@ internal sealed class OpenAIChatProvider(
         var chatOptions = ChatRequestMapper.Options(request);
         return await resilience.ExecuteAsync(
             key,
+            request.Model,
             deadline,
             async token =>
             {
@@ -61,6 +62,7 @@ internal sealed class OpenAIChatProvider(
         // Retried as a whole, up to and including the first chunk; nothing has reached the caller yet.
         await using var stream = await resilience.ExecuteAsync(
             key,
+            request.Model,
             deadline,
             token => UpstreamStream.OpenAsync(chat, messages, chatOptions, settings.FirstTokenTimeout, time, token),
             cancellationToken).ConfigureAwait(false);

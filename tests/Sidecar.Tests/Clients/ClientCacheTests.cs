@@ -145,6 +145,68 @@ public sealed class ClientCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task GetOrCreate_ExpiredEntryRecreatedThenRotated_RetiresTheRecreatedClient()
+    {
+        // The eviction of an expired client and the creation of its successor interleaved: the expired
+        // entry's eviction callback (run later, on the thread pool) removed the successor's "newest
+        // client" record, so the next rotation left the old secret's client behind.
+        using var evictions = new MetricCollector<long>(_meters, SidecarMetrics.MeterName, "sidecar.client_cache.evictions");
+        var cache = Cache();
+        cache.GetOrCreate(Key("team-a", "sk-old"));
+        _time.Advance(TimeSpan.FromMinutes(11));
+
+        var recreated = cache.GetOrCreate(Key("team-a", "sk-old"));
+        await evictions.WaitForMeasurementsAsync(1).WaitAsync(Timeout);
+        var rotated = cache.GetOrCreate(Key("team-a", "sk-new"));
+
+        Assert.NotSame(recreated, rotated);
+        Assert.Equal(1, cache.Count);
+        Assert.Same(rotated, cache.GetOrCreate(Key("team-a", "sk-new")));
+    }
+
+    [Fact]
+    public void GetOrCreate_CallThatResolvedBeforeTheRotation_DoesNotUndoIt()
+    {
+        var cache = Cache();
+        var old = Key("team-a", "sk-old");
+        var rotated = cache.GetOrCreate(Key("team-a", "sk-new"));
+
+        var stale = cache.GetOrCreate(old);
+
+        Assert.NotSame(rotated, stale);
+        Assert.Equal(1, cache.Count);
+        Assert.Same(rotated, cache.GetOrCreate(Key("team-a", "sk-new")));
+    }
+
+    [Fact]
+    public void Entries_UnusedPastSlidingExpiration_AreDroppedWithoutAnyFurtherCall()
+    {
+        var cache = Cache();
+        cache.GetOrCreate(Key("team-a"));
+        cache.GetOrCreate(Key("team-b"));
+
+        _time.Advance(TimeSpan.FromMinutes(11));
+
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
+    public void GetOrCreate_ChurnPastMaxEntries_KeepsTheKeyRefsInUse()
+    {
+        var cache = Cache(o => o.MaxEntries = 100);
+        var hot = cache.GetOrCreate(Key("hot"));
+        for (var i = 0; i < 1_000; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            cache.GetOrCreate(Key($"ref-{i}"));
+            Assert.Same(hot, cache.GetOrCreate(Key("hot")));
+        }
+
+        Assert.InRange(cache.Count, 1, 100);
+        Assert.Equal(1_001, _factory.Created);
+    }
+
+    [Fact]
     public void GetOrCreate_HitsAndMisses_AreCounted()
     {
         using var hits = new MetricCollector<long>(_meters, SidecarMetrics.MeterName, "sidecar.client_cache.hits");

@@ -33,6 +33,41 @@ public sealed class KeyResolverTests : IDisposable
     }
 
     [Fact]
+    public void Resolve_ChurnOfManyMoreKeyRefsThanMaxEntries_KeepsAtMostMaxEntries()
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            WriteKey($"ref-{i}", $"sk-{i}");
+        }
+
+        var resolver = Resolver(o =>
+        {
+            o.KeysDirectory = _dir.FullName;
+            o.ClientCache.MaxEntries = 20;
+        });
+        var most = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            Assert.Equal($"sk-{i}", resolver.Resolve($"ref-{i}").Secret);
+            most = Math.Max(most, resolver.Count);
+        }
+
+        Assert.InRange(most, 1, 20);
+    }
+
+    [Fact]
+    public void Resolve_KeptResolutions_ExpireWithoutAnyFurtherCall()
+    {
+        WriteKey("team-a", "sk-a");
+        var resolver = Resolver(o => o.KeysDirectory = _dir.FullName);
+        resolver.Resolve("team-a");
+
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, resolver.Count);
+    }
+
+    [Fact]
     public void Resolve_EnvReference_ReadsTheVariable()
     {
         var variable = $"SIDECAR_TEST_KEY_{Guid.NewGuid():N}";

@@ -1,6 +1,10 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Diagnostics.Metrics;
+using OpenAI;
+using Sidecar.Clients;
+using Sidecar.Configuration;
+using Sidecar.Diagnostics;
 using Sidecar.Keys;
 
 namespace Sidecar.Tests.Resilience;
@@ -21,6 +25,16 @@ internal static class Failures
     public static ClientResultException RetryAfter(int status, string value) => Http(status, "{}", ("Retry-After", value));
 
     public static IMeterFactory Meters() => new TestMeterFactory();
+
+    /// <summary>A client cache (the owner of per-key state) whose clients are real but never called.</summary>
+    public static Sidecar.Clients.ClientCache Clients(SidecarOptions options, TimeProvider time, SidecarMetrics metrics) =>
+        new(new PlainFactory(), TestOptions.Wrap(options), time, metrics);
+
+    private sealed class PlainFactory : IOpenAIClientFactory
+    {
+        public OpenAIClient Create(ResolvedKey key) =>
+            new(new ApiKeyCredential(key.Secret.Length == 0 ? "none" : key.Secret), new OpenAIClientOptions { Endpoint = key.Endpoint });
+    }
 
     private sealed class FakeResponse(int status, string body, (string Name, string Value)[] headers) : PipelineResponse
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+using Sidecar.Clients;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Errors;
@@ -10,17 +12,21 @@ public sealed class LocalLimitsTests : IDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     private readonly SidecarOptions _options = TestOptions.Create();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly SidecarMetrics _metrics = new(Failures.Meters());
+    private readonly ClientCache _clients;
     private readonly LocalLimits _limits;
 
     public LocalLimitsTests()
     {
-        _limits = new LocalLimits(TestOptions.Live(_options), _metrics);
+        _clients = Failures.Clients(_options, _time, _metrics);
+        _limits = new LocalLimits(TestOptions.Live(_options), _clients, _time, _metrics);
     }
 
     public void Dispose()
     {
         _limits.Dispose();
+        _clients.Dispose();
         _metrics.Dispose();
     }
 
@@ -76,11 +82,10 @@ public sealed class LocalLimitsTests : IDisposable
         _options.Resilience.Limits = new KeyLimitsOptions { MaxConcurrentRequests = 5, QueueLimit = 0, RequestsPerMinute = 1000 };
         _options.Keys["team-a"] = new KeyRefOptions { ApiKey = "env:X", Limits = new KeyLimitsOptions { MaxConcurrentRequests = 1 } };
 
-        var (concurrency, rate) = _limits.For("team-a");
+        var limits = _limits.For("team-a");
         using var held = await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None);
 
-        Assert.Equal(new LocalLimits.ConcurrencyKey("team-a", 1, 0), concurrency);
-        Assert.Equal(new LocalLimits.RateKey("team-a", 1000), rate);
+        Assert.Equal(new KeyLimits(1, 0, 1000), limits);
         await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask());
     }
 
@@ -95,8 +100,24 @@ public sealed class LocalLimitsTests : IDisposable
 
         Assert.Equal(SidecarError.LocalLimit, refused.Error);
         Assert.Equal("rate", refused.Metadata!["limit"]);
-        Assert.InRange(refused.RetryAfter!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        Assert.Equal(TimeSpan.FromSeconds(30), refused.RetryAfter);
         (await _limits.AcquireAsync(Failures.TeamB, stream: false, CancellationToken.None)).Dispose();
+    }
+
+    [Fact]
+    public async Task Acquire_OverRequestsPerMinute_RefillsOneTokenPerShareOfTheMinute()
+    {
+        _options.Resilience.Limits = new KeyLimitsOptions { RequestsPerMinute = 2 };
+        (await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
+        (await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
+
+        _time.Advance(TimeSpan.FromSeconds(29));
+        var early = await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask());
+        _time.Advance(TimeSpan.FromSeconds(1));
+        (await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
+
+        Assert.Equal(TimeSpan.FromSeconds(1), early.RetryAfter);
+        await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask());
     }
 
     [Fact]
@@ -126,24 +147,48 @@ public sealed class LocalLimitsTests : IDisposable
     }
 
     [Fact]
-    public void For_UnlimitedKeys_ShareOnePartition()
+    public async Task Acquire_UnlimitedKey_KeepsNoLimiters()
     {
         _options.Resilience.Limits = new KeyLimitsOptions { MaxConcurrentRequests = 0, RequestsPerMinute = 0 };
 
-        Assert.Equal(_limits.For("team-a"), _limits.For("team-b"));
+        (await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
+
+        Assert.Equal(0, _limits.KeysWithLimiters);
     }
 
-    [Theory]
-    [InlineData(10, 1, 6000)]
-    [InlineData(60, 1, 1000)]
-    [InlineData(90, 2, 1333)]
-    [InlineData(6000, 100, 1000)]
-    public void TokenBucket_RefillsTheMinutesWorthEvenly(int perMinute, int perPeriod, int periodMs)
+    [Fact]
+    public async Task Acquire_ChurnOfManyMoreKeyRefsThanMaxEntries_KeepsLimitersForAtMostMaxEntries()
     {
-        var bucket = LocalLimits.TokenBucket(perMinute);
+        // The bench saw 14 000 limiter partitions under churn with MaxEntries 1 000.
+        _options.ClientCache.MaxEntries = 100;
+        using var clients = Failures.Clients(_options, _time, _metrics);
+        var limits = new LocalLimits(TestOptions.Live(_options), clients, _time, _metrics);
+        _options.Resilience.Limits = new KeyLimitsOptions { MaxConcurrentRequests = 4, QueueLimit = 4, RequestsPerMinute = 600 };
+        var most = 0;
+        for (var i = 0; i < 5_000; i++)
+        {
+            (await limits.AcquireAsync(Failures.Key($"ref-{i}"), stream: false, CancellationToken.None)).Dispose();
+            most = Math.Max(most, limits.KeysWithLimiters);
+        }
 
-        Assert.Equal(perMinute, bucket.TokenLimit);
-        Assert.Equal(perPeriod, bucket.TokensPerPeriod);
-        Assert.Equal(periodMs, (int)bucket.ReplenishmentPeriod.TotalMilliseconds);
+        Assert.InRange(most, 1, 100);
+        Assert.InRange(clients.Count, 1, 100);
+    }
+
+    [Fact]
+    public async Task Acquire_KeyRefEvictedWhileACallHoldsItsSlot_TheSlotIsReleasedWhereItWasTaken()
+    {
+        _options.ClientCache.MaxEntries = 1;
+        using var clients = Failures.Clients(_options, _time, _metrics);
+        var limits = new LocalLimits(TestOptions.Live(_options), clients, _time, _metrics);
+        _options.Resilience.Limits = new KeyLimitsOptions { MaxConcurrentRequests = 1, QueueLimit = 0 };
+        var held = await limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None);
+
+        // team-b takes the only entry: team-a's limiter leaves with it, and its held slot stays valid.
+        (await limits.AcquireAsync(Failures.TeamB, stream: false, CancellationToken.None)).Dispose();
+        held.Dispose();
+
+        Assert.Equal(1, clients.Count);
+        (await limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
     }
 }

@@ -5,10 +5,10 @@ namespace Sidecar.Tests.Resilience;
 public sealed class UpstreamFailuresTests
 {
     [Theory]
-    [InlineData(500, "Endpoint")]
-    [InlineData(503, "Endpoint")]
-    [InlineData(408, "Endpoint")]
-    [InlineData(501, "Endpoint")]
+    [InlineData(500, "Model")]
+    [InlineData(503, "Model")]
+    [InlineData(408, "Model")]
+    [InlineData(501, "Model")]
     [InlineData(401, "Key")]
     [InlineData(403, "Key")]
     [InlineData(429, "Key")]
@@ -24,6 +24,12 @@ public sealed class UpstreamFailuresTests
     public void Classify_ConnectionFailure_IsTheEndpoints()
     {
         Assert.Equal(new FailureClass(true, FailureScope.Endpoint), UpstreamFailures.Classify(new HttpRequestException("refused")));
+    }
+
+    [Fact]
+    public void Classify_Timeout_IsTheModels()
+    {
+        Assert.Equal(new FailureClass(true, FailureScope.Model), UpstreamFailures.Classify(new UpstreamTimeoutException("no first token within 1 s", null)));
     }
 
     [Fact]

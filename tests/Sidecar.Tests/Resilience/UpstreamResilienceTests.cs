@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
+using Sidecar.Clients;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Errors;
@@ -15,6 +16,7 @@ public sealed class UpstreamResilienceTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(5);
+    private const string Model = "gpt-test";
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly SidecarOptions _options = TestOptions.Create(o =>
@@ -30,6 +32,7 @@ public sealed class UpstreamResilienceTests : IDisposable
     });
 
     private readonly SidecarMetrics _metrics = new(Failures.Meters());
+    private readonly ClientCache _clients;
     private readonly CircuitBreakers _breakers;
     private readonly UpstreamResilience _resilience;
     private int _attempts;
@@ -37,13 +40,15 @@ public sealed class UpstreamResilienceTests : IDisposable
     public UpstreamResilienceTests()
     {
         var live = TestOptions.Live(_options);
-        _breakers = new CircuitBreakers(live, _time, _metrics, NullLogger<CircuitBreakers>.Instance);
+        _clients = Failures.Clients(_options, _time, _metrics);
+        _breakers = new CircuitBreakers(live, _clients, _time, _metrics, NullLogger<CircuitBreakers>.Instance);
         _resilience = new UpstreamResilience(live, _breakers, _metrics, _time, NullLogger.Instance, () => 0.5);
     }
 
     public void Dispose()
     {
         _breakers.Dispose();
+        _clients.Dispose();
         _metrics.Dispose();
     }
 
@@ -135,6 +140,7 @@ public sealed class UpstreamResilienceTests : IDisposable
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _resilience.ExecuteAsync<string>(
             Failures.TeamA,
+            Model,
             DateTime.MaxValue,
             ct =>
             {
@@ -157,11 +163,11 @@ public sealed class UpstreamResilienceTests : IDisposable
 
         Assert.Equal(SidecarError.UpstreamUnavailable, error.Error);
         Assert.Equal(2, _attempts);
-        Assert.Equal(CircuitState.Open, _breakers.ForEndpoint(Failures.TeamA.Endpoint)!.State);
+        Assert.Equal(CircuitState.Open, _breakers.ForModel(Failures.TeamA.Endpoint, Model)!.State);
     }
 
     [Fact]
-    public async Task Execute_RepeatedEndpointFailures_OpenTheBreakerAndTheNextCallNeverReachesTheUpstream()
+    public async Task Execute_RepeatedModelFailures_OpenThatModelsBreakerForEveryKeyAndNoOtherModel()
     {
         await FailTwiceAsync(Failures.TeamA, 503);
 
@@ -170,14 +176,35 @@ public sealed class UpstreamResilienceTests : IDisposable
         Assert.Equal(SidecarError.CircuitOpen, refused.Error);
         Assert.Equal(2, _attempts);
         Assert.Equal(BreakDuration, refused.RetryAfter);
-        Assert.Equal(CircuitBreakers.EndpointScope, refused.Metadata!["circuit"]);
+        Assert.Equal(CircuitBreakers.ModelScope, refused.Metadata!["circuit"]);
+        Assert.Equal(Model, refused.Metadata["model"]);
         Assert.Equal("HTTP 503", refused.Metadata["last_failure"]);
-        Assert.Equal(CircuitState.Open, _breakers.ForEndpoint(Failures.TeamA.Endpoint)!.State);
+        Assert.Equal(CircuitState.Open, _breakers.ForModel(Failures.TeamA.Endpoint, Model)!.State);
+        Assert.Equal(CircuitState.Closed, _breakers.ForEndpoint(Failures.TeamA.Endpoint)!.State);
 
-        // Every key on that endpoint is refused too.
+        // Every key calling that model on that endpoint is refused too; another model is not.
         var other = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamB));
         Assert.Equal(SidecarError.CircuitOpen, other.Error);
         Assert.Equal(2, _attempts);
+        Assert.Equal("ok", await RunAsync(Failures.TeamB, "gpt-other"));
+        Assert.Equal(3, _attempts);
+    }
+
+    [Fact]
+    public async Task Execute_RepeatedConnectionFailures_OpenTheEndpointsBreakerForEveryModel()
+    {
+        _options.Resilience.CircuitBreaker.MinimumThroughput = 2;
+        for (var i = 0; i < 2; i++)
+        {
+            await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, new HttpRequestException("connection refused")));
+        }
+
+        var refused = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamB, "gpt-other"));
+
+        Assert.Equal(SidecarError.CircuitOpen, refused.Error);
+        Assert.Equal(CircuitBreakers.EndpointScope, refused.Metadata!["circuit"]);
+        Assert.Equal(2, _attempts);
+        Assert.Equal(CircuitState.Open, _breakers.ForEndpoint(Failures.TeamA.Endpoint)!.State);
     }
 
     [Fact]
@@ -192,7 +219,7 @@ public sealed class UpstreamResilienceTests : IDisposable
 
         Assert.Equal("ok", answer);
         Assert.Equal(3, _attempts);
-        Assert.Equal(CircuitState.Closed, _breakers.ForEndpoint(Failures.TeamA.Endpoint)!.State);
+        Assert.Equal(CircuitState.Closed, _breakers.ForModel(Failures.TeamA.Endpoint, Model)!.State);
     }
 
     [Fact]
@@ -243,15 +270,74 @@ public sealed class UpstreamResilienceTests : IDisposable
     }
 
     [Fact]
-    public async Task Execute_RotatedSecret_StartsWithAClosedKeyBreaker()
+    public async Task Execute_RotatedSecret_StartsWithAClosedKeyBreakerAndDropsTheOldOne()
     {
-        await FailTwiceAsync(Failures.TeamA, 401);
+        await FailTwiceAsync(Failures.Key("team-a", fingerprint: "fp1"));
 
         var rotated = Failures.Key("team-a", fingerprint: "fp2");
         var answer = await RunAsync(rotated);
 
         Assert.Equal("ok", answer);
         Assert.Equal(3, _attempts);
+        Assert.Equal(1, _breakers.KeyBreakers);
+        Assert.DoesNotContain(_breakers.Snapshot(), b => b.Scope == CircuitBreakers.KeyScope);
+    }
+
+    [Fact]
+    public async Task Execute_RotatedSecretsBreakerOpensToo_SnapshotNamesEachBreakerOnce()
+    {
+        await FailTwiceAsync(Failures.Key("team-a", fingerprint: "fp1"));
+        await FailTwiceAsync(Failures.Key("team-a", fingerprint: "fp2"));
+
+        var snapshot = _breakers.Snapshot();
+
+        Assert.Equal(snapshot.Count, snapshot.Select(b => b.DetailName).Distinct().Count());
+        Assert.Single(snapshot, b => b.Scope == CircuitBreakers.KeyScope && b.State == CircuitState.Open);
+    }
+
+    [Fact]
+    public async Task Execute_CallThatResolvedTheKeyBeforeARotation_IsNotCountedAgainstTheNewSecret()
+    {
+        var old = Failures.Key("team-a", fingerprint: "fp1");
+        var rotated = Failures.Key("team-a", fingerprint: "fp2");
+        Assert.Equal("ok", await RunAsync(rotated));
+
+        await FailTwiceAsync(old);
+
+        Assert.Equal("ok", await RunAsync(rotated));
+        Assert.Null(_breakers.ForKey(old));
+        Assert.Equal(CircuitState.Closed, _breakers.ForKey(rotated)!.State);
+    }
+
+    [Fact]
+    public async Task Execute_ChurnOfManyMoreKeyRefsAndModelsThanMaxEntries_HoldsAtMostMaxEntriesOfEach()
+    {
+        _options.ClientCache.MaxEntries = 50;
+        using var clients = Failures.Clients(_options, _time, _metrics);
+        using var breakers = new CircuitBreakers(TestOptions.Live(_options), clients, _time, _metrics, NullLogger<CircuitBreakers>.Instance);
+        var resilience = new UpstreamResilience(TestOptions.Live(_options), breakers, _metrics, _time, NullLogger.Instance, () => 0.5);
+        var most = (Keys: 0, Models: 0);
+        for (var i = 0; i < 2_000; i++)
+        {
+            await resilience.ExecuteAsync(Failures.Key($"ref-{i}"), $"model-{i}", DateTime.MaxValue, _ => Task.FromResult("ok"), CancellationToken.None);
+            most = (Math.Max(most.Keys, breakers.KeyBreakers), Math.Max(most.Models, breakers.ModelBreakers));
+        }
+
+        Assert.InRange(most.Keys, 1, 50);
+        Assert.InRange(most.Models, 1, 50);
+    }
+
+    [Fact]
+    public async Task ModelBreakers_IdleLongerThanTheirWindow_AreDroppedWithoutAnyFurtherCall()
+    {
+        await FailTwiceAsync(Failures.TeamA, 503);
+        Assert.Equal(1, _breakers.ModelBreakers);
+
+        // The idle limit is at least 10 minutes; the sweep runs every minute on the fake clock.
+        _time.Advance(TimeSpan.FromMinutes(11));
+
+        Assert.Equal(0, _breakers.ModelBreakers);
+        Assert.DoesNotContain(_breakers.Snapshot(), b => b.Scope == CircuitBreakers.ModelScope);
     }
 
     [Fact]
@@ -267,7 +353,7 @@ public sealed class UpstreamResilienceTests : IDisposable
         Assert.Empty(_breakers.Snapshot());
     }
 
-    private async Task FailTwiceAsync(ResolvedKey key, int status)
+    private async Task FailTwiceAsync(ResolvedKey key, int status = 401)
     {
         _options.Resilience.CircuitBreaker.MinimumThroughput = 2;
         for (var i = 0; i < 2; i++)
@@ -277,14 +363,19 @@ public sealed class UpstreamResilienceTests : IDisposable
         }
     }
 
-    private Task<string> RunAsync(ResolvedKey key, params Exception[] failures) => RunAsync(key, DateTime.MaxValue, failures);
+    private Task<string> RunAsync(ResolvedKey key, params Exception[] failures) => RunAsync(key, Model, DateTime.MaxValue, failures);
+
+    private Task<string> RunAsync(ResolvedKey key, string model, params Exception[] failures) => RunAsync(key, model, DateTime.MaxValue, failures);
+
+    private Task<string> RunAsync(ResolvedKey key, DateTime deadline, params Exception[] failures) => RunAsync(key, Model, deadline, failures);
 
     /// <summary>Runs one call whose attempts throw <paramref name="failures"/> in turn, then answer "ok".</summary>
-    private Task<string> RunAsync(ResolvedKey key, DateTime deadline, params Exception[] failures)
+    private Task<string> RunAsync(ResolvedKey key, string model, DateTime deadline, params Exception[] failures)
     {
         var next = 0;
         return _resilience.ExecuteAsync(
             key,
+            model,
             deadline,
             _ =>
             {
