@@ -42,8 +42,9 @@ def main() -> int:
         print(e, file=sys.stderr)
         return 1
     with client:
+        call = client.stream_complete(request, timeout=args.timeout)
         try:
-            for chunk in client.stream_complete(request, timeout=args.timeout):
+            for chunk in call:
                 sys.stdout.write(chunk.content_delta)
                 sys.stdout.flush()
                 for tc in chunk.tool_call_deltas:
@@ -61,6 +62,7 @@ def main() -> int:
             print(f"error: {sc.describe(e)}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
+            call.cancel()  # tell the daemon (and the upstream) to stop
             return 130
     return 0
 

@@ -9,16 +9,22 @@
             messages=[pb.Message(role=pb.ROLE_USER, content="hi")]))
         print(resp.message.content)
 
+``sidecar_client.aio`` is the same client on ``grpc.aio`` (asyncio).
+
 Generated code: ``completions_pb2`` (messages, enums) and ``completions_pb2_grpc``
 (``CompletionsStub``), re-exported here from ``sidecar_client._gen``.
 """
 
 from sidecar_client._protos import completions_pb2, completions_pb2_grpc
+from sidecar_client.accumulate import Accumulator, StreamIncompleteError, accumulate
 from sidecar_client.client import (
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_READY_TIMEOUT,
     DEFAULT_SOCKET_PATH,
     HEALTH_SERVICE,
     SOCKET_ENV,
     Client,
+    CompleteStream,
     NotReadyError,
     connect,
     resolve_socket_path,
@@ -38,12 +44,18 @@ from sidecar_client.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_CALL_TIMEOUT",
+    "DEFAULT_READY_TIMEOUT",
     "DEFAULT_SOCKET_PATH",
     "ERROR_DOMAIN",
     "HEALTH_SERVICE",
     "SOCKET_ENV",
+    "Accumulator",
     "Client",
+    "CompleteStream",
     "NotReadyError",
+    "StreamIncompleteError",
+    "accumulate",
     "code_name",
     "completions_pb2",
     "completions_pb2_grpc",

@@ -21,10 +21,11 @@ STATUS_DETAILS_KEY = "grpc-status-details-bin"
 #: ErrorInfo.domain of every error the daemon itself reports.
 ERROR_DOMAIN = "sidecar"
 
-# Stable ErrorInfo reasons (DESIGN.md, "Errors").
+# Stable ErrorInfo reasons (docs/design.md, "Errors").
 INVALID_REQUEST = "INVALID_REQUEST"  # INVALID_ARGUMENT: fix the request; see field_violations()
 KEY_REF_NOT_FOUND = "KEY_REF_NOT_FOUND"  # NOT_FOUND: no such key_ref configured
 KEY_REF_FORBIDDEN = "KEY_REF_FORBIDDEN"  # PERMISSION_DENIED: this process may not use the key_ref
+MODEL_NOT_ALLOWED = "MODEL_NOT_ALLOWED"  # PERMISSION_DENIED: the model is not in the key_ref's allow-list
 KEY_UNAVAILABLE = "KEY_UNAVAILABLE"  # FAILED_PRECONDITION: the daemon cannot read the secret
 UPSTREAM_AUTH = "UPSTREAM_AUTH"  # UNAUTHENTICATED: the provider refused the key
 UPSTREAM_REJECTED = "UPSTREAM_REJECTED"  # INVALID_ARGUMENT / NOT_FOUND from the provider
@@ -32,7 +33,8 @@ UPSTREAM_RATE_LIMITED = "UPSTREAM_RATE_LIMITED"  # RESOURCE_EXHAUSTED + RetryInf
 LOCAL_LIMIT = "LOCAL_LIMIT"  # RESOURCE_EXHAUSTED + RetryInfo
 UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"  # UNAVAILABLE + RetryInfo
 CIRCUIT_OPEN = "CIRCUIT_OPEN"  # UNAVAILABLE + RetryInfo
-UPSTREAM_STREAM_BROKEN = "UPSTREAM_STREAM_BROKEN"  # UNAVAILABLE / ABORTED: stream broke mid-answer
+UPSTREAM_STREAM_BROKEN = "UPSTREAM_STREAM_BROKEN"  # UNAVAILABLE + RetryInfo: stream broke mid-answer
+SHUTTING_DOWN = "SHUTTING_DOWN"  # UNAVAILABLE + RetryInfo: the daemon is stopping
 
 ErrorInfo = error_details_pb2.ErrorInfo
 RetryInfo = error_details_pb2.RetryInfo
@@ -94,8 +96,10 @@ def retry_delay(error: Any) -> Optional[float]:
     does not suggest that a retry helps."""
     for info in details(error, RetryInfo):
         if info.HasField("retry_delay"):
-            d = info.retry_delay
-            return max(0.0, d.seconds + d.nanos / 1e9)
+            d = info.retry_delay  # google.protobuf.Duration, untyped here
+            seconds: int = d.seconds
+            nanos: int = d.nanos
+            return max(0.0, seconds + nanos / 1e9)
     return None
 
 
@@ -118,7 +122,7 @@ def code_name(error: Any) -> str:
         except Exception:
             c = None
         if isinstance(c, grpc.StatusCode):
-            return c.name
+            return str(c.name)
     return "UNKNOWN"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent import futures
 
 import grpc
@@ -54,10 +55,53 @@ def deadline_info(context) -> str:
     return "none" if remaining is None or remaining > 1e9 else repr(remaining)
 
 
+# A stream with text, two tool calls whose pieces interleave (index 1 starts first), and usage
+# and a finish reason on the last chunk.
+TOOL_DELTA_CHUNKS = [
+    pb.CompleteChunk(id="cmpl-1", model="m-1", content_delta="Let me "),
+    pb.CompleteChunk(
+        id="cmpl-1",
+        model="m-1",
+        content_delta="check.",
+        tool_call_deltas=[pb.ToolCallDelta(index=1, id="call_b", name="get_time", arguments_delta='{"tz":')],
+    ),
+    pb.CompleteChunk(
+        id="cmpl-1",
+        tool_call_deltas=[
+            pb.ToolCallDelta(index=0, id="call_a", name="get_weather", arguments_delta='{"city"'),
+            pb.ToolCallDelta(index=1, arguments_delta='"UTC"}'),
+        ],
+    ),
+    pb.CompleteChunk(id="cmpl-1", tool_call_deltas=[pb.ToolCallDelta(index=0, arguments_delta=':"Paris"}')]),
+    pb.CompleteChunk(
+        id="cmpl-1",
+        finish_reason=pb.FINISH_REASON_TOOL_CALLS,
+        usage=pb.Usage(prompt_tokens=5, completion_tokens=7, total_tokens=12),
+    ),
+]
+
+TOOL_DELTA_ANSWER = pb.CompleteResponse(
+    id="cmpl-1",
+    model="m-1",
+    message=pb.Message(
+        role=pb.ROLE_ASSISTANT,
+        content="Let me check.",
+        tool_calls=[
+            pb.ToolCall(id="call_a", name="get_weather", arguments_json='{"city":"Paris"}'),
+            pb.ToolCall(id="call_b", name="get_time", arguments_json='{"tz":"UTC"}'),
+        ],
+    ),
+    finish_reason=pb.FINISH_REASON_TOOL_CALLS,
+    usage=pb.Usage(prompt_tokens=5, completion_tokens=7, total_tokens=12),
+)
+
+
 class FakeCompletions(pb_grpc.CompletionsServicer):
     def Complete(self, request, context):
         if request.model == "deadline":
             return pb.CompleteResponse(id=deadline_info(context))
+        if request.model == "echo-fields":
+            return pb.CompleteResponse(id=f"{request.key_ref}/{request.model}")
         if request.model == "rate-limited":
             rate_limited(context)
         if request.model == "invalid":
@@ -80,6 +124,23 @@ class FakeCompletions(pb_grpc.CompletionsServicer):
     def StreamComplete(self, request, context):
         if request.model == "deadline":
             yield pb.CompleteChunk(id=deadline_info(context))
+            return
+        if request.model == "echo-fields":
+            yield pb.CompleteChunk(id=f"{request.key_ref}/{request.model}", finish_reason=pb.FINISH_REASON_STOP)
+            return
+        if request.model == "tool-deltas":
+            yield from TOOL_DELTA_CHUNKS
+            return
+        if request.model == "no-finish":
+            yield pb.CompleteChunk(content_delta="cut")
+            return
+        if request.model == "endless":
+            # Until the client cancels (bounded, so a broken cancel fails the test, not the run).
+            for _ in range(10_000):
+                if not context.is_active():
+                    return
+                yield pb.CompleteChunk(content_delta="tick ")
+                time.sleep(0.001)
             return
         if request.model == "rate-limited-after-one":
             yield pb.CompleteChunk(content_delta="partial")
