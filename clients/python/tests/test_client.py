@@ -96,12 +96,33 @@ TOOL_DELTA_ANSWER = pb.CompleteResponse(
 )
 
 
+# Calls of the "flaky" and "rejected" models, by model.
+CALLS = {}
+
+
 class FakeCompletions(pb_grpc.CompletionsServicer):
     def Complete(self, request, context):
         if request.model == "deadline":
             return pb.CompleteResponse(id=deadline_info(context))
         if request.model == "echo-fields":
             return pb.CompleteResponse(id=f"{request.key_ref}/{request.model}")
+        if request.model in ("flaky", "rejected"):
+            CALLS[request.model] = CALLS.get(request.model, 0) + 1
+        if request.model == "flaky" and CALLS["flaky"] == 1:
+            rich_abort(
+                context,
+                grpc.StatusCode.UNAVAILABLE,
+                "upstream down",
+                error_details_pb2.ErrorInfo(reason="UPSTREAM_UNAVAILABLE", domain="sidecar"),
+                error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(nanos=10_000_000)),
+            )
+        if request.model == "rejected":
+            rich_abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "no such model",
+                error_details_pb2.ErrorInfo(reason="UPSTREAM_REJECTED", domain="sidecar"),
+            )
         if request.model == "rate-limited":
             rate_limited(context)
         if request.model == "invalid":
