@@ -149,6 +149,90 @@ public sealed partial class OperationsTests
         }
     }
 
+    [Fact]
+    public async Task Reload_ConfigFileDeleted_IsRefusedAndTheKeyRefsCallerRestrictionStays()
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        await using var restricted = await RestrictedTeamXAsync(upstream);
+        var (daemon, configFile) = (restricted.Daemon, restricted.ConfigFile);
+        await AssertTeamXForbiddenAsync(daemon);
+
+        var reload = daemon.App.Services.GetRequiredService<LiveOptions>().NextReload;
+        File.Delete(configFile);
+        await reload.WaitAsync(Daemon.Timeout);
+
+        // The keys directory also holds a file team-x, open to anyone: without the configured entry this
+        // caller (not in AllowedUids) would be served with that key.
+        await AssertTeamXForbiddenAsync(daemon);
+        Assert.Contains(daemon.LogLines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("Configuration change refused", StringComparison.Ordinal) && l.Contains($"{configFile} is gone", StringComparison.Ordinal));
+        Assert.Empty(upstream.Requests);
+    }
+
+    [Theory]
+    [InlineData("""{ "Sidecar": { "Keys": { "team-x": """)]
+    [InlineData("")]
+    [InlineData("[1, 2]")]
+    public async Task Reload_ConfigFileThatIsNotJson_IsRefusedWithAnErrorLineAndTheLastGoodConfigurationStays(string broken)
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        await using var restricted = await RestrictedTeamXAsync(upstream);
+        var (daemon, configFile) = (restricted.Daemon, restricted.ConfigFile);
+        var live = daemon.App.Services.GetRequiredService<LiveOptions>();
+
+        var reload = live.NextReload;
+        await File.WriteAllTextAsync(configFile, broken);
+        await reload.WaitAsync(Daemon.Timeout);
+
+        await AssertTeamXForbiddenAsync(daemon);
+        Assert.Contains(daemon.LogLines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains("Configuration change refused", StringComparison.Ordinal) && l.Contains($"{configFile} could not be read as JSON settings", StringComparison.Ordinal));
+
+        // A good file afterwards applies as usual: here it lets this caller in.
+        reload = live.NextReload;
+        await File.WriteAllTextAsync(configFile, TeamXConfig(allowedUid: CurrentIds().Uid));
+        await reload.WaitAsync(Daemon.Timeout);
+        await AssertAnswersAsync(daemon, "team-x");
+    }
+
+    /// <summary>
+    /// A daemon whose <c>--config</c> file restricts key ref team-x to another uid, while its keys
+    /// directory (set on the command line) also holds a file team-x.
+    /// </summary>
+    private static async Task<RestrictedDaemon> RestrictedTeamXAsync(FakeUpstreamServer upstream)
+    {
+        var dir = Directory.CreateTempSubdirectory("sidecar-reload-");
+        var keys = Directory.CreateDirectory(Path.Combine(dir.FullName, "keys"));
+        await File.WriteAllTextAsync(Path.Combine(keys.FullName, "team-x"), "sk-directory-team-x");
+        var configFile = Path.Combine(dir.FullName, "sidecar.json");
+        await File.WriteAllTextAsync(configFile, TeamXConfig(allowedUid: 54321));
+        var daemon = await Daemon.StartAsync(upstream, new Dictionary<string, string>
+        {
+            ["config"] = configFile,
+            ["Sidecar:KeysDirectory"] = keys.FullName,
+            ["Sidecar:DefaultEndpoint"] = upstream.Endpoint.ToString(),
+        });
+        daemon.AddSecret("sk-directory-team-x");
+        return new RestrictedDaemon(daemon, configFile, dir);
+    }
+
+    private static string TeamXConfig(uint allowedUid) =>
+        $$"""{ "Sidecar": { "Keys": { "team-x": { "Provider": "echo", "AllowedUids": [ {{allowedUid}} ] } } } }""";
+
+    private static async Task AssertTeamXForbiddenAsync(Daemon daemon)
+    {
+        var request = Requests.Fake("fake-1");
+        request.KeyRef = "team-x";
+        await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(request).ResponseAsync, StatusCode.PermissionDenied, "KEY_REF_FORBIDDEN");
+    }
+
+    private sealed record RestrictedDaemon(Daemon Daemon, string ConfigFile, DirectoryInfo Folder) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Daemon.DisposeAsync();
+            Folder.Delete(recursive: true);
+        }
+    }
+
     private static async Task AssertAnswersAsync(Daemon daemon, string keyRef)
     {
         var request = Requests.Echo("still here");

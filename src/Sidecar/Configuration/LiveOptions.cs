@@ -7,7 +7,7 @@ namespace Sidecar.Configuration;
 /// The settings that take effect without a restart (key references, the keys directory, default
 /// endpoint, refresh interval, request limits). When the configuration changes, the new settings are
 /// validated as a whole: valid ones replace the old, invalid ones are refused with a log line and the
-/// old ones stay. Listeners, ports and cache sizes are read once at start.
+/// old ones stay. A settings file that is gone or does not parse is refused the same way. Listeners, ports and cache sizes are read once at start.
 /// </summary>
 internal sealed class LiveOptions : IDisposable
 {
@@ -15,6 +15,7 @@ internal sealed class LiveOptions : IDisposable
     private readonly SidecarOptionsValidator _validator = new();
     private readonly ILogger<LiveOptions> _logger;
     private readonly IDisposable _subscription;
+    private readonly JsonFileConfigurationProvider[] _files = [];
     private SidecarOptions _current;
     private TaskCompletionSource _nextReload = NewSignal();
 
@@ -24,6 +25,11 @@ internal sealed class LiveOptions : IDisposable
         _logger = logger;
         _current = Bind(configuration);
         _subscription = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
+        _files = configuration is IConfigurationRoot root ? [.. root.Providers.OfType<JsonFileConfigurationProvider>()] : [];
+        foreach (var file in _files)
+        {
+            file.ReloadRefused += Refused;
+        }
     }
 
     /// <summary>Fixed settings that never reload, for tests and tools.</summary>
@@ -79,7 +85,23 @@ internal sealed class LiveOptions : IDisposable
         }
     }
 
+    /// <summary>A settings file changed but could not be read (gone, not JSON): nothing changes.</summary>
+    private void Refused(string problem)
+    {
+        var signal = Interlocked.Exchange(ref _nextReload, NewSignal());
+        Log.ConfigurationRefused(_logger, problem);
+        signal.TrySetResult();
+    }
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void Dispose() => _subscription.Dispose();
+    public void Dispose()
+    {
+        foreach (var file in _files)
+        {
+            file.ReloadRefused -= Refused;
+        }
+
+        _subscription.Dispose();
+    }
 }

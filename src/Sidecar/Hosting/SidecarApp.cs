@@ -118,6 +118,29 @@ internal static class SidecarApp
 
     private static void AddConfigurationSources(ConfigurationManager configuration)
     {
+        try
+        {
+            AddConfigurationSourcesUnchecked(configuration);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidConfigurationException([ex.Message]);
+        }
+    }
+
+    private static void AddConfigurationSourcesUnchecked(ConfigurationManager configuration)
+    {
+        // JSON files reload without ever losing settings: a file that is gone or does not parse on reload
+        // is a refused change (the stock provider emptied its settings instead).
+        for (var i = 0; i < configuration.Sources.Count; i++)
+        {
+            if (configuration.Sources[i] is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource stock &&
+                JsonFileConfigurationSource.Replacing(stock) is { } guarded)
+            {
+                configuration.Sources[i] = guarded;
+            }
+        }
+
         // Order, weakest first: appsettings.json, --config FILE, SIDECAR_SOCKET, Sidecar__* variables,
         // command-line arguments. The builder already holds the first and the last two.
         var at = configuration.Sources.ToList().FindIndex(s => s is EnvironmentVariablesConfigurationSource);
@@ -135,13 +158,7 @@ internal static class SidecarApp
                 throw new InvalidConfigurationException([$"--config {file}: no such file."]);
             }
 
-            extra.Add(new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
-            {
-                Path = Path.GetFileName(path),
-                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(path)!),
-                Optional = false,
-                ReloadOnChange = true,
-            });
+            extra.Add(new JsonFileConfigurationSource(path, optional: false, reloadOnChange: true));
         }
 
         if (Environment.GetEnvironmentVariable(SocketEnvironmentVariable) is { Length: > 0 } socket)
