@@ -3,8 +3,11 @@
 # way the client's README ("Install") says, and runs a small agent there (tests/install/agents/:
 # a unary call, a stream, a tool round trip, an error with its reason) against a live daemon.
 #
-#   tests/install/run.sh                 all four: go python node csharp
+#   tests/install/run.sh                 go python node csharp
 #   tests/install/run.sh python node     some of them
+#
+# csharp-net8 (on demand) is the C# agent in a net8.0 (LTS) project, run on the installed runtime with
+# DOTNET_ROLL_FORWARD=Major when no 8.0 runtime is there.
 #
 # Packs with scripts/pack-clients.sh, starts the daemon with tests/conformance/with-daemon.sh
 # (SIDECAR_SKIP_BUILD=1 skips its build), prints one line per language and a closing
@@ -51,11 +54,12 @@ install_node() {
 run_node() { node agent.js; }
 
 install_csharp() {
-  cat >Agent.csproj <<'XML'
+  local tfm=${1:-net10.0}
+  cat >Agent.csproj <<XML
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup>
     <OutputType>Exe</OutputType>
-    <TargetFramework>net10.0</TargetFramework>
+    <TargetFramework>$tfm</TargetFramework>
     <Nullable>enable</Nullable>
     <ImplicitUsings>enable</ImplicitUsings>
   </PropertyGroup>
@@ -77,11 +81,16 @@ XML
 XML
   # A packages folder of its own: the global one may hold an older build of the same version.
   export NUGET_PACKAGES="$PWD/.nuget-packages"
-  dotnet add package Sidecar.Client --version "$(ls "$artefacts" | sed -n 's/^Sidecar\.Client\.\(.*\)\.nupkg$/\1/p')" >/dev/null
+  dotnet add package Sidecar.Client --version "$(ls "$artefacts" | sed -n 's/^Sidecar\.Client\.\(.*\)\.nupkg$/\1/p')"
   cp "$here/agents/csharp/Program.cs" .
   dotnet build -c Release --nologo -v q -clp:ErrorsOnly -warnaserror
 }
 run_csharp() { dotnet bin/Release/net10.0/Agent.dll; }
+install_csharp-net8() { install_csharp net8.0; }
+run_csharp-net8() {
+  if ! dotnet --list-runtimes | grep -q '^Microsoft.NETCore.App 8\.'; then export DOTNET_ROLL_FORWARD=Major; fi
+  dotnet bin/Release/net8.0/Agent.dll
+}
 
 install_go() {
   # No module proxy: the module zip is unzipped beside the project and named by a replace; its
@@ -121,7 +130,12 @@ failed=0
 for lang in "$@"; do
   project=$(mktemp -d "/tmp/sidecar-agent-$lang.XXXXXX")
   t0=$(date +%s)
-  if ! (cd "$project" && "install_$lang") >"$work/install-$lang.log" 2>&1; then
+  # Not in an `if`: there bash would ignore `set -e` inside the install function.
+  set +e
+  (set -e; cd "$project"; "install_$lang") >"$work/install-$lang.log" 2>&1
+  rc=$?
+  set -e
+  if [ "$rc" -ne 0 ]; then
     echo "FAIL  install-$lang: the install failed; its log:"
     cat "$work/install-$lang.log"
     failed=$((failed + 1))
