@@ -121,7 +121,8 @@ install_go() {
     printf '# sidecar.dev/sidecar => ./third_party/sidecar.dev/%s\n' "$dir"
   } >vendor/modules.txt
   cp "$here/agents/go/main.go" .
-  GOFLAGS=-mod=vendor GOPROXY=off GOTOOLCHAIN=local go build -o agent .
+  # -trimpath: the build cache then serves the Debian sources across fresh project folders.
+  GOFLAGS=-mod=vendor GOPROXY=off GOTOOLCHAIN=local go build -trimpath -o agent .
 }
 run_go() { ./agent; }
 
