@@ -19,6 +19,7 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private int _openConnections;
     private int _totalConnections;
+    private int _modelListRequests;
 
     private FakeUpstreamServer(WebApplication app) => _app = app;
 
@@ -36,6 +37,9 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
     public int TotalConnections => Volatile.Read(ref _totalConnections);
 
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;
+
+    /// <summary>How many times <c>GET /v1/models</c> was asked (it lists <c>fake-1</c> and <c>fake-tools</c>).</summary>
+    public int ModelListRequests => Volatile.Read(ref _modelListRequests);
 
     /// <summary>How many requests arrived for a model name (the whole name, suffix included).</summary>
     public int CountFor(string model) => _counts.TryGetValue(model, out var n) ? n : 0;
@@ -67,7 +71,19 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         var app = builder.Build();
         server = new FakeUpstreamServer(app);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
-        app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = Array.Empty<object>() }));
+        app.MapGet("/v1/models", () =>
+        {
+            Interlocked.Increment(ref server._modelListRequests);
+            return Results.Json(new
+            {
+                @object = "list",
+                data = new[]
+                {
+                    new { id = "fake-1", @object = "model", created = 1_700_000_000, owned_by = "fake" },
+                    new { id = "fake-tools", @object = "model", created = 1_700_000_000, owned_by = "fake" },
+                },
+            });
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Port = new Uri(address).Port;

@@ -60,4 +60,7 @@ public sealed class SidecarOptions
 
     /// <summary>Deadlines, stream timeouts, retries, circuit breakers and local limits.</summary>
     public ResilienceOptions Resilience { get; set; } = new();
+
+    /// <summary>The OpenAI-compatible HTTP door (its own socket, an optional loopback port).</summary>
+    public OpenAIHttpOptions OpenAI { get; set; } = new();
 }

@@ -33,6 +33,8 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
             errors.Add($"{p}:HealthPort and {p}:HttpPort must differ (a cleartext port speaks HTTP/2 or HTTP/1.1, not both).");
         }
 
+        CheckOpenAIHttp(errors, p, options);
+
         if (!System.Net.IPAddress.TryParse(options.HealthAddress, out _))
         {
             errors.Add($"{p}:HealthAddress must be an IP address (got '{options.HealthAddress}').");
@@ -168,6 +170,28 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         if (value <= TimeSpan.Zero)
         {
             errors.Add($"{path} must be a positive duration such as 00:00:10 (got {value}).");
+        }
+    }
+
+    private static void CheckOpenAIHttp(List<string> errors, string p, SidecarOptions options)
+    {
+        var openAI = options.OpenAI;
+        CheckPort(errors, $"{p}:OpenAI:Port", openAI.Port);
+        if (openAI.Port != 0 && (openAI.Port == options.HealthPort || openAI.Port == options.HttpPort))
+        {
+            errors.Add($"{p}:OpenAI:Port must differ from {p}:HealthPort and {p}:HttpPort (got {openAI.Port}).");
+        }
+
+        if (openAI.Socket is { Length: > 0 } socket)
+        {
+            if (!Path.IsPathFullyQualified(socket))
+            {
+                errors.Add($"{p}:OpenAI:Socket must be an absolute path, or empty to turn it off (got '{socket}').");
+            }
+            else if (string.Equals(Path.GetFullPath(socket), options.Socket is { Length: > 0 } grpc && Path.IsPathFullyQualified(grpc) ? Path.GetFullPath(grpc) : null, StringComparison.Ordinal))
+            {
+                errors.Add($"{p}:OpenAI:Socket must differ from {p}:Socket (the gRPC socket speaks HTTP/2, this one HTTP/1.1).");
+            }
         }
     }
 }

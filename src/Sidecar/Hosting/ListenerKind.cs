@@ -10,6 +10,12 @@ internal enum ListenerKind
     Socket,
     Health,
     Http,
+
+    /// <summary>The OpenAI-compatible door's Unix socket (HTTP/1.1, peer credentials known).</summary>
+    OpenAISocket,
+
+    /// <summary>The OpenAI-compatible door's loopback port (no peer credentials).</summary>
+    OpenAIPort,
 }
 
 internal static class Listeners
@@ -29,9 +35,13 @@ internal static class Listeners
     /// </summary>
     public static bool Allows(ListenerKind kind, PathString path) => kind switch
     {
-        ListenerKind.Socket => true,
+        // Each door serves its own protocol only: gRPC on the socket, the OpenAI API on its own listeners.
+        ListenerKind.Socket => !IsOpenAIPath(path),
+        ListenerKind.OpenAISocket or ListenerKind.OpenAIPort => IsOpenAIPath(path),
         ListenerKind.Health => path.StartsWithSegments("/grpc.health.v1.Health", StringComparison.Ordinal),
         ListenerKind.Http => path == "/healthz" || path == "/readyz" || path == "/metrics",
         _ => false,
     };
+
+    private static bool IsOpenAIPath(PathString path) => path.StartsWithSegments("/v1", StringComparison.Ordinal);
 }

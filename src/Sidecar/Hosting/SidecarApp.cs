@@ -9,6 +9,7 @@ using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Health;
 using Sidecar.Keys;
+using Sidecar.OpenAIHttp;
 using Sidecar.Resilience;
 using Sidecar.Upstream;
 
@@ -51,7 +52,14 @@ internal static class SidecarApp
         builder.Services.AddSidecarTelemetry(builder.Configuration);
         ConfigureListeners(builder.WebHost, options);
 
-        if (SocketFile.Prepare(options.Socket, options.AllowWritableSocketFolder))
+        // The gRPC socket first: a start refused because another daemon serves it names that socket.
+        var staleRemoved = SocketFile.Prepare(options.Socket, options.AllowWritableSocketFolder);
+        if (options.OpenAI.SocketPath(options.Socket) is { } openAISocket)
+        {
+            staleRemoved |= SocketFile.Prepare(openAISocket, options.AllowWritableSocketFolder);
+        }
+
+        if (staleRemoved)
         {
             // Logged once the logger exists; the flag travels in the options.
             builder.Services.AddSingleton(new StartupNotes(StaleSocketRemoved: true));
@@ -80,6 +88,7 @@ internal static class SidecarApp
         services.AddSingleton<ChatProviders>();
         services.AddSingleton<RequestValidator>();
         services.AddSingleton<CompletionPipeline>();
+        services.AddOpenAIHttp();
         services.AddSingleton<CallTracker>();
         services.AddSingleton<ReadinessState>();
         // Order matters: the socket gets its mode before the coordinator marks the daemon ready.
@@ -192,6 +201,17 @@ internal static class SidecarApp
             {
                 kestrel.Listen(address, options.HttpPort, listen => Serve(listen, ListenerKind.Http, HttpProtocols.Http1));
             }
+
+            if (options.OpenAI.SocketPath(options.Socket) is { } openAISocket)
+            {
+                kestrel.ListenUnixSocket(openAISocket, listen => Serve(listen, ListenerKind.OpenAISocket, HttpProtocols.Http1));
+            }
+
+            if (options.OpenAI.Port != 0)
+            {
+                // Loopback only: nothing but the pod's own processes may reach a door without peer credentials.
+                kestrel.Listen(System.Net.IPAddress.Loopback, options.OpenAI.Port, listen => Serve(listen, ListenerKind.OpenAIPort, HttpProtocols.Http1));
+            }
         });
     }
 
@@ -202,7 +222,7 @@ internal static class SidecarApp
         listen.Use(next => connection =>
         {
             Listeners.Tag(connection, kind);
-            if (kind == ListenerKind.Socket)
+            if (kind is ListenerKind.Socket or ListenerKind.OpenAISocket)
             {
                 PeerCredentials.Attach(connection);
             }
@@ -225,6 +245,7 @@ internal static class SidecarApp
         });
 
         app.MapGrpcService<CompletionsService>();
+        app.MapOpenAIHttp();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapPrometheusScrapingEndpoint(TelemetrySetup.ScrapePath);

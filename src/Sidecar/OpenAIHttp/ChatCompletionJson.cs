@@ -1,0 +1,170 @@
+using System.Text.Json;
+using Sidecar.V1;
+
+namespace Sidecar.OpenAIHttp;
+
+/// <summary>
+/// Writes our answers in the OpenAI Chat Completions shapes (<c>chat.completion</c> and
+/// <c>chat.completion.chunk</c>) with <see cref="Utf8JsonWriter"/>: no reflection, nothing to trim.
+/// </summary>
+internal static class ChatCompletionJson
+{
+    public static void WriteCompletion(Utf8JsonWriter w, CompleteResponse response, long created)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", response.Id);
+        w.WriteString("object", "chat.completion");
+        w.WriteNumber("created", created);
+        w.WriteString("model", response.Model);
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("message");
+        w.WriteString("role", "assistant");
+        var message = response.Message;
+        if (message is not null && (message.Content.Length > 0 || message.ToolCalls.Count == 0))
+        {
+            w.WriteString("content", message.Content);
+        }
+        else
+        {
+            w.WriteNull("content");
+        }
+
+        w.WriteNull("refusal");
+        if (message is { ToolCalls.Count: > 0 })
+        {
+            w.WriteStartArray("tool_calls");
+            foreach (var call in message.ToolCalls)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", call.Id);
+                w.WriteString("type", "function");
+                w.WriteStartObject("function");
+                w.WriteString("name", call.Name);
+                w.WriteString("arguments", call.ArgumentsJson);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+        WriteFinishReason(w, response.FinishReason);
+        w.WriteNull("logprobs");
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (response.Usage is { } usage)
+        {
+            WriteUsage(w, usage);
+        }
+
+        w.WriteEndObject();
+    }
+
+    /// <summary>One chunk with one choice; <paramref name="first"/> adds the assistant role, as OpenAI's first delta does.</summary>
+    public static void WriteChunk(Utf8JsonWriter w, CompleteChunk chunk, long created, bool first, bool includeUsage)
+    {
+        StartChunk(w, chunk.Id, chunk.Model, created);
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("delta");
+        if (first)
+        {
+            w.WriteString("role", "assistant");
+        }
+
+        if (chunk.ContentDelta.Length > 0)
+        {
+            w.WriteString("content", chunk.ContentDelta);
+        }
+
+        if (chunk.ToolCallDeltas.Count > 0)
+        {
+            w.WriteStartArray("tool_calls");
+            foreach (var delta in chunk.ToolCallDeltas)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("index", delta.Index);
+                if (delta.Id.Length > 0)
+                {
+                    w.WriteString("id", delta.Id);
+                    w.WriteString("type", "function");
+                }
+
+                w.WriteStartObject("function");
+                if (delta.Name.Length > 0)
+                {
+                    w.WriteString("name", delta.Name);
+                }
+
+                w.WriteString("arguments", delta.ArgumentsDelta);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+        WriteFinishReason(w, chunk.FinishReason);
+        w.WriteNull("logprobs");
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (includeUsage)
+        {
+            // The SDKs expect the key on every chunk when usage was asked for, null until the last one.
+            w.WriteNull("usage");
+        }
+
+        w.WriteEndObject();
+    }
+
+    /// <summary>The usage chunk OpenAI sends after the finish reason when <c>include_usage</c> is set: no choices.</summary>
+    public static void WriteUsageChunk(Utf8JsonWriter w, string id, string model, long created, Usage usage)
+    {
+        StartChunk(w, id, model, created);
+        w.WriteStartArray("choices");
+        w.WriteEndArray();
+        WriteUsage(w, usage);
+        w.WriteEndObject();
+    }
+
+    private static void StartChunk(Utf8JsonWriter w, string id, string model, long created)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", id);
+        w.WriteString("object", "chat.completion.chunk");
+        w.WriteNumber("created", created);
+        w.WriteString("model", model);
+    }
+
+    private static void WriteFinishReason(Utf8JsonWriter w, FinishReason reason)
+    {
+        switch (reason)
+        {
+            case FinishReason.Stop: w.WriteString("finish_reason", "stop"); break;
+            case FinishReason.Length: w.WriteString("finish_reason", "length"); break;
+            case FinishReason.ToolCalls: w.WriteString("finish_reason", "tool_calls"); break;
+            case FinishReason.ContentFilter: w.WriteString("finish_reason", "content_filter"); break;
+            default: w.WriteNull("finish_reason"); break;
+        }
+    }
+
+    private static void WriteUsage(Utf8JsonWriter w, Usage usage)
+    {
+        w.WriteStartObject("usage");
+        w.WriteNumber("prompt_tokens", usage.PromptTokens);
+        w.WriteNumber("completion_tokens", usage.CompletionTokens);
+        w.WriteNumber("total_tokens", usage.TotalTokens);
+        w.WriteStartObject("prompt_tokens_details");
+        w.WriteNumber("cached_tokens", usage.CachedPromptTokens);
+        w.WriteEndObject();
+        w.WriteStartObject("completion_tokens_details");
+        w.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,695 @@
+using System.Text.Json;
+using Google.Protobuf.Collections;
+using Sidecar.Errors;
+using Sidecar.V1;
+
+namespace Sidecar.OpenAIHttp;
+
+/// <summary>
+/// Reads an OpenAI Chat Completions request body into our <see cref="CompleteRequest"/>, so the HTTP
+/// door feeds the same pipeline as gRPC. Every field is either mapped or refused by name: a field we
+/// cannot honour is never dropped silently (README, "Use it from an existing OpenAI agent", has the
+/// table). JSON <c>null</c> counts as absent, as the official SDKs send it for unset fields.
+/// </summary>
+internal static class ChatCompletionRequestReader
+{
+    private const int MaxViolations = 64;
+
+    /// <summary>Parses <paramref name="body"/>; throws <see cref="SidecarException"/> (InvalidRequest) naming every bad field.</summary>
+    public static OpenAIChatRequest Read(ReadOnlyMemory<byte> body, string keyRef, int maxJsonDepth)
+    {
+        JsonDocument document;
+        try
+        {
+            // The envelope adds a few levels (messages → [i] → tool_calls → [j] → function) over the
+            // schemas and arguments that the validator bounds by MaxJsonDepth itself.
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = maxJsonDepth + 8 });
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid([new("body", $"is not valid JSON: {ex.Message}")]);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Invalid([new("body", "must be a JSON object")]);
+            }
+
+            var v = new List<FieldViolation>();
+            var request = new CompleteRequest { KeyRef = keyRef };
+            var stream = false;
+            var includeUsage = false;
+            foreach (var field in root.EnumerateObject())
+            {
+                var value = field.Value;
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                switch (field.Name)
+                {
+                    case "model":
+                        request.Model = String(value, "model", v) ?? string.Empty;
+                        break;
+                    case "messages":
+                        ReadMessages(value, request.Messages, v);
+                        break;
+                    case "temperature":
+                        if (Number(value, "temperature", v) is { } temperature)
+                        {
+                            request.Temperature = temperature;
+                        }
+
+                        break;
+                    case "top_p":
+                        if (Number(value, "top_p", v) is { } topP)
+                        {
+                            request.TopP = topP;
+                        }
+
+                        break;
+                    case "max_tokens" or "max_completion_tokens":
+                        if (Int32(value, field.Name, v) is { } maxTokens)
+                        {
+                            if (request.HasMaxTokens && request.MaxTokens != maxTokens)
+                            {
+                                v.Add(new(field.Name, "max_tokens and max_completion_tokens disagree; send one"));
+                            }
+
+                            request.MaxTokens = maxTokens;
+                        }
+
+                        break;
+                    case "stop":
+                        ReadStop(value, request.Stop, v);
+                        break;
+                    case "seed":
+                        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seed))
+                        {
+                            request.Seed = seed;
+                        }
+                        else
+                        {
+                            v.Add(new("seed", "must be an integer"));
+                        }
+
+                        break;
+                    case "presence_penalty":
+                        if (Number(value, "presence_penalty", v) is { } presence)
+                        {
+                            request.PresencePenalty = presence;
+                        }
+
+                        break;
+                    case "frequency_penalty":
+                        if (Number(value, "frequency_penalty", v) is { } frequency)
+                        {
+                            request.FrequencyPenalty = frequency;
+                        }
+
+                        break;
+                    case "tools":
+                        ReadTools(value, request.Tools, v);
+                        break;
+                    case "tool_choice":
+                        request.ToolChoice = ReadToolChoice(value, v);
+                        break;
+                    case "parallel_tool_calls":
+                        // Upstreams call tools in parallel by default and our contract has no switch for
+                        // it: true changes nothing, false cannot be honoured.
+                        if (value.ValueKind != JsonValueKind.True)
+                        {
+                            v.Add(new("parallel_tool_calls", "only true (the default) is supported"));
+                        }
+
+                        break;
+                    case "response_format":
+                        request.ResponseFormat = ReadResponseFormat(value, v);
+                        break;
+                    case "user":
+                        request.User = String(value, "user", v) ?? string.Empty;
+                        break;
+                    case "metadata":
+                        ReadMetadata(value, request.Metadata, v);
+                        break;
+                    case "n":
+                        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var n) || n != 1)
+                        {
+                            v.Add(new("n", "only 1 choice per request is supported"));
+                        }
+
+                        break;
+                    case "stream":
+                        stream = Bool(value, "stream", v);
+                        break;
+                    case "stream_options":
+                        includeUsage = ReadStreamOptions(value, v);
+                        break;
+                    default:
+                        v.Add(new(Clip(field.Name), "is not supported by the sidecar"));
+                        break;
+                }
+            }
+
+            if (!stream && includeUsage)
+            {
+                v.Add(new("stream_options", "is only allowed with stream: true"));
+            }
+
+            if (v.Count > 0)
+            {
+                throw Invalid(v);
+            }
+
+            return new OpenAIChatRequest(request, stream, includeUsage);
+        }
+    }
+
+    private static void ReadMessages(JsonElement value, RepeatedField<Message> messages, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            v.Add(new("messages", "must be an array"));
+            return;
+        }
+
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var path = $"messages[{i++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                v.Add(new(path, "must be an object"));
+                continue;
+            }
+
+            var message = new Message();
+            foreach (var field in item.EnumerateObject())
+            {
+                var fieldValue = field.Value;
+                if (fieldValue.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                switch (field.Name)
+                {
+                    case "role":
+                        message.Role = ReadRole(fieldValue, $"{path}.role", v);
+                        break;
+                    case "content":
+                        message.Content = ReadContent(fieldValue, $"{path}.content", v);
+                        break;
+                    case "name":
+                        message.Name = String(fieldValue, $"{path}.name", v) ?? string.Empty;
+                        break;
+                    case "tool_call_id":
+                        message.ToolCallId = String(fieldValue, $"{path}.tool_call_id", v) ?? string.Empty;
+                        break;
+                    case "tool_calls":
+                        ReadToolCalls(fieldValue, $"{path}.tool_calls", message.ToolCalls, v);
+                        break;
+                    case "refusal" when fieldValue.ValueKind == JsonValueKind.String && fieldValue.GetString()!.Length == 0:
+                        // An SDK echoing an earlier assistant answer may carry an empty refusal: nothing to keep.
+                        break;
+                    default:
+                        v.Add(new($"{path}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                        break;
+                }
+            }
+
+            if (message.Role == Role.Unspecified && !item.TryGetProperty("role", out _))
+            {
+                v.Add(new($"{path}.role", "is required"));
+            }
+
+            messages.Add(message);
+        }
+    }
+
+    private static Role ReadRole(JsonElement value, string path, List<FieldViolation> v)
+    {
+        switch (value.ValueKind == JsonValueKind.String ? value.GetString() : null)
+        {
+            case "system": return Role.System;
+            case "user": return Role.User;
+            case "assistant": return Role.Assistant;
+            case "tool": return Role.Tool;
+            case "developer": return Role.Developer;
+            default:
+                v.Add(new(path, "must be one of system, user, assistant, tool, developer"));
+                return Role.Unspecified;
+        }
+    }
+
+    /// <summary>A string, or an array of text parts, joined as they come (the parts of one message are one text).</summary>
+    private static string ReadContent(JsonElement value, string path, List<FieldViolation> v)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            return value.GetString()!;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            v.Add(new(path, "must be a string or an array of text parts"));
+            return string.Empty;
+        }
+
+        var text = new System.Text.StringBuilder();
+        var j = 0;
+        foreach (var part in value.EnumerateArray())
+        {
+            var partPath = $"{path}[{j++}]";
+            if (part.ValueKind != JsonValueKind.Object
+                || !part.TryGetProperty("type", out var type)
+                || type.ValueKind != JsonValueKind.String)
+            {
+                v.Add(new(partPath, "must be an object with a type"));
+                continue;
+            }
+
+            if (type.GetString() != "text")
+            {
+                v.Add(new($"{partPath}.type", $"'{Clip(type.GetString()!)}' parts are not supported; only text"));
+                continue;
+            }
+
+            foreach (var field in part.EnumerateObject())
+            {
+                if (field.Name is not ("type" or "text"))
+                {
+                    v.Add(new($"{partPath}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                }
+            }
+
+            if (part.TryGetProperty("text", out var partText) && partText.ValueKind == JsonValueKind.String)
+            {
+                text.Append(partText.GetString());
+            }
+            else
+            {
+                v.Add(new($"{partPath}.text", "must be a string"));
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static void ReadToolCalls(JsonElement value, string path, RepeatedField<ToolCall> calls, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            v.Add(new(path, "must be an array"));
+            return;
+        }
+
+        var j = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var callPath = $"{path}[{j++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                v.Add(new(callPath, "must be an object"));
+                continue;
+            }
+
+            var call = new ToolCall();
+            foreach (var field in item.EnumerateObject())
+            {
+                switch (field.Name)
+                {
+                    case "id":
+                        call.Id = String(field.Value, $"{callPath}.id", v) ?? string.Empty;
+                        break;
+                    case "type":
+                        ExpectFunctionType(field.Value, $"{callPath}.type", v);
+                        break;
+                    case "function":
+                        ReadFunctionCall(field.Value, $"{callPath}.function", call, v);
+                        break;
+                    default:
+                        v.Add(new($"{callPath}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                        break;
+                }
+            }
+
+            calls.Add(call);
+        }
+    }
+
+    private static void ReadFunctionCall(JsonElement value, string path, ToolCall call, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            v.Add(new(path, "must be an object"));
+            return;
+        }
+
+        foreach (var field in value.EnumerateObject())
+        {
+            switch (field.Name)
+            {
+                case "name":
+                    call.Name = String(field.Value, $"{path}.name", v) ?? string.Empty;
+                    break;
+                case "arguments":
+                    call.ArgumentsJson = String(field.Value, $"{path}.arguments", v) ?? string.Empty;
+                    break;
+                default:
+                    v.Add(new($"{path}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                    break;
+            }
+        }
+    }
+
+    private static void ReadTools(JsonElement value, RepeatedField<Tool> tools, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            v.Add(new("tools", "must be an array"));
+            return;
+        }
+
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var path = $"tools[{i++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                v.Add(new(path, "must be an object"));
+                continue;
+            }
+
+            var tool = new Tool();
+            var sawFunction = false;
+            foreach (var field in item.EnumerateObject())
+            {
+                switch (field.Name)
+                {
+                    case "type":
+                        ExpectFunctionType(field.Value, $"{path}.type", v);
+                        break;
+                    case "function":
+                        sawFunction = true;
+                        ReadFunction(field.Value, $"{path}.function", tool, v);
+                        break;
+                    default:
+                        v.Add(new($"{path}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                        break;
+                }
+            }
+
+            if (!sawFunction)
+            {
+                v.Add(new($"{path}.function", "is required"));
+            }
+
+            tools.Add(tool);
+        }
+    }
+
+    private static void ReadFunction(JsonElement value, string path, Tool tool, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            v.Add(new(path, "must be an object"));
+            return;
+        }
+
+        foreach (var field in value.EnumerateObject())
+        {
+            if (field.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            switch (field.Name)
+            {
+                case "name":
+                    tool.Name = String(field.Value, $"{path}.name", v) ?? string.Empty;
+                    break;
+                case "description":
+                    tool.Description = String(field.Value, $"{path}.description", v) ?? string.Empty;
+                    break;
+                case "parameters":
+                    if (field.Value.ValueKind == JsonValueKind.Object)
+                    {
+                        tool.ParametersJsonSchema = field.Value.GetRawText();
+                    }
+                    else
+                    {
+                        v.Add(new($"{path}.parameters", "must be a JSON Schema object"));
+                    }
+
+                    break;
+                case "strict":
+                    // Strict function calling needs a switch our contract does not have yet.
+                    if (field.Value.ValueKind != JsonValueKind.False)
+                    {
+                        v.Add(new($"{path}.strict", "only false is supported"));
+                    }
+
+                    break;
+                default:
+                    v.Add(new($"{path}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                    break;
+            }
+        }
+    }
+
+    private static ToolChoice? ReadToolChoice(JsonElement value, List<FieldViolation> v)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            switch (value.GetString())
+            {
+                case "auto": return new ToolChoice { Mode = ToolChoiceMode.Auto };
+                case "none": return new ToolChoice { Mode = ToolChoiceMode.None };
+                case "required": return new ToolChoice { Mode = ToolChoiceMode.Required };
+            }
+        }
+        else if (value.ValueKind == JsonValueKind.Object
+                 && value.TryGetProperty("function", out var function)
+                 && function.ValueKind == JsonValueKind.Object
+                 && function.TryGetProperty("name", out var name)
+                 && name.ValueKind == JsonValueKind.String)
+        {
+            return new ToolChoice { FunctionName = name.GetString()! };
+        }
+
+        v.Add(new("tool_choice", "must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": …}}"));
+        return null;
+    }
+
+    private static ResponseFormat? ReadResponseFormat(JsonElement value, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            v.Add(new("response_format", "must be an object with a type"));
+            return null;
+        }
+
+        switch (type.GetString())
+        {
+            case "text":
+                return new ResponseFormat { Type = ResponseFormatType.Text };
+            case "json_object":
+                return new ResponseFormat { Type = ResponseFormatType.JsonObject };
+            case "json_schema":
+                break;
+            default:
+                v.Add(new("response_format.type", "must be text, json_object or json_schema"));
+                return null;
+        }
+
+        var format = new ResponseFormat { Type = ResponseFormatType.JsonSchema };
+        if (!value.TryGetProperty("json_schema", out var schema) || schema.ValueKind != JsonValueKind.Object)
+        {
+            v.Add(new("response_format.json_schema", "is required with type json_schema"));
+            return format;
+        }
+
+        foreach (var field in schema.EnumerateObject())
+        {
+            if (field.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            var path = $"response_format.json_schema.{Clip(field.Name)}";
+            switch (field.Name)
+            {
+                case "name":
+                    format.JsonSchemaName = String(field.Value, path, v) ?? string.Empty;
+                    break;
+                case "description":
+                    format.JsonSchemaDescription = String(field.Value, path, v) ?? string.Empty;
+                    break;
+                case "schema":
+                    if (field.Value.ValueKind == JsonValueKind.Object)
+                    {
+                        format.JsonSchema = field.Value.GetRawText();
+                    }
+                    else
+                    {
+                        v.Add(new(path, "must be a JSON Schema object"));
+                    }
+
+                    break;
+                case "strict":
+                    format.JsonSchemaStrict = Bool(field.Value, path, v);
+                    break;
+                default:
+                    v.Add(new(path, "is not supported by the sidecar"));
+                    break;
+            }
+        }
+
+        return format;
+    }
+
+    private static void ReadStop(JsonElement value, RepeatedField<string> stop, List<FieldViolation> v)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            stop.Add(value.GetString()!);
+            return;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            v.Add(new("stop", "must be a string or an array of strings"));
+            return;
+        }
+
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (String(item, $"stop[{i++}]", v) is { } sequence)
+            {
+                stop.Add(sequence);
+            }
+        }
+    }
+
+    private static void ReadMetadata(JsonElement value, MapField<string, string> metadata, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            v.Add(new("metadata", "must be an object of strings"));
+            return;
+        }
+
+        foreach (var field in value.EnumerateObject())
+        {
+            if (field.Value.ValueKind == JsonValueKind.String)
+            {
+                metadata[field.Name] = field.Value.GetString()!;
+            }
+            else
+            {
+                v.Add(new("metadata", "values must be strings"));
+            }
+        }
+    }
+
+    private static bool ReadStreamOptions(JsonElement value, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            v.Add(new("stream_options", "must be an object"));
+            return false;
+        }
+
+        var includeUsage = false;
+        foreach (var field in value.EnumerateObject())
+        {
+            if (field.Name == "include_usage")
+            {
+                includeUsage = field.Value.ValueKind != JsonValueKind.Null && Bool(field.Value, "stream_options.include_usage", v);
+            }
+            else
+            {
+                v.Add(new($"stream_options.{Clip(field.Name)}", "is not supported by the sidecar"));
+            }
+        }
+
+        return includeUsage;
+    }
+
+    private static void ExpectFunctionType(JsonElement value, string path, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.String || value.GetString() != "function")
+        {
+            v.Add(new(path, "must be \"function\""));
+        }
+    }
+
+    private static string? String(JsonElement value, string path, List<FieldViolation> v)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            return value.GetString();
+        }
+
+        v.Add(new(path, "must be a string"));
+        return null;
+    }
+
+    private static double? Number(JsonElement value, string path, List<FieldViolation> v)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number))
+        {
+            return number;
+        }
+
+        v.Add(new(path, "must be a number"));
+        return null;
+    }
+
+    private static int? Int32(JsonElement value, string path, List<FieldViolation> v)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number))
+        {
+            return number;
+        }
+
+        v.Add(new(path, "must be an integer"));
+        return null;
+    }
+
+    private static bool Bool(JsonElement value, string path, List<FieldViolation> v)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.True: return true;
+            case JsonValueKind.False: return false;
+            default:
+                v.Add(new(path, "must be true or false"));
+                return false;
+        }
+    }
+
+    /// <summary>A caller's string quoted back in an error stays short (logs and responses are bounded).</summary>
+    private static string Clip(string value) => value.Length <= 64 ? value : value[..64] + "…";
+
+    private static SidecarException Invalid(List<FieldViolation> violations)
+    {
+        var total = violations.Count;
+
+        // A body of thousands of unknown fields must not become a response (or a log line) as large.
+        if (violations.Count > MaxViolations)
+        {
+            violations = violations[..MaxViolations];
+        }
+
+        var first = violations[0];
+        var more = total > 1 ? $" (and {total - 1} more)" : string.Empty;
+        return new SidecarException(SidecarError.InvalidRequest, $"Invalid request: {first.Field}: {first.Description}{more}", violations: violations);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Sidecar.Api;
+using Sidecar.Errors;
+using Sidecar.Hosting;
+using Sidecar.Keys;
+using Sidecar.Upstream;
+
+namespace Sidecar.OpenAIHttp;
+
+/// <summary>
+/// <c>GET /v1/models</c>: the models the key_ref (the bearer token) may use: its allow-list when it has
+/// one, else its upstream's list (<see cref="ModelCatalog"/>, cached). The key is resolved and the caller
+/// authorized exactly as for a completion.
+/// </summary>
+internal sealed class ModelsEndpoint(KeyResolver keys, ModelCatalog catalog, TimeProvider time)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var keyRef = OpenAIHttpRequest.BearerToken(context.Request);
+        if (keyRef is null)
+        {
+            await OpenAIHttpResponse.WriteErrorAsync(
+                context,
+                OpenAIErrorShape.MissingKeyRef,
+                "No key_ref: send it as the API key (Authorization: Bearer <key_ref>).",
+                param: null,
+                reason: "INVALID_REQUEST",
+                retryAfter: null).ConfigureAwait(false);
+            return;
+        }
+
+        IReadOnlyList<ModelEntry> models;
+        try
+        {
+            if (!KeyRefName.IsValid(keyRef))
+            {
+                throw new SidecarException(SidecarError.InvalidRequest, $"Invalid request: the key_ref must match {KeyRefName.Pattern}.", violations: [new("key_ref", $"must match {KeyRefName.Pattern}")]);
+            }
+
+            var key = keys.Resolve(keyRef);
+            CallerAuthorizer.Authorize(key, PeerCredentials.Of(context));
+            if (key.Models is { } allowed)
+            {
+                var created = time.GetUtcNow().ToUnixTimeSeconds();
+                models = allowed.Order(StringComparer.Ordinal).Select(m => new ModelEntry(m, created, "sidecar")).ToList();
+            }
+            else
+            {
+                models = await catalog.ListAsync(key, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (SidecarException error)
+        {
+            await OpenAIHttpResponse.WriteErrorAsync(context, error).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        using (var json = new Utf8JsonWriter(context.Response.BodyWriter, OpenAIHttpResponse.JsonOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("object", "list");
+            json.WriteStartArray("data");
+            foreach (var model in models)
+            {
+                json.WriteStartObject();
+                json.WriteString("id", model.Id);
+                json.WriteString("object", "model");
+                json.WriteNumber("created", model.Created);
+                json.WriteString("owned_by", model.OwnedBy);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+}

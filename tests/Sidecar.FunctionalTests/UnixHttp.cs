@@ -1,0 +1,27 @@
+using System.Net.Sockets;
+
+namespace Sidecar.FunctionalTests;
+
+/// <summary>HTTP/1.1 over a Unix socket, as an OpenAI SDK is pointed at the daemon's <c>openai.sock</c>.</summary>
+internal static class UnixHttp
+{
+    public static SocketsHttpHandler Handler(string socket) => new()
+    {
+        ConnectCallback = async (_, ct) =>
+        {
+            var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
+                return new NetworkStream(s, ownsSocket: true);
+            }
+            catch
+            {
+                s.Dispose();
+                throw;
+            }
+        },
+    };
+
+    public static HttpClient Client(string socket) => new(Handler(socket)) { BaseAddress = new Uri("http://localhost/"), Timeout = Daemon.Timeout };
+}
