@@ -250,14 +250,14 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
     [Fact]
     public async Task Chat_CallerTimeoutHeader_Is504AndAbortsTheUpstreamRequest()
     {
+        // A first call builds the client and opens the upstream connection, so the deadline is spent waiting on the upstream.
+        using var warm = await PostAsync("fake", """{"model":"fake-1","messages":[{"role":"user","content":"hi"}]}""");
         using var request = Request("fake", """{"model":"fake-hang","messages":[{"role":"user","content":"hi"}]}""");
-        request.Headers.Add("X-Sidecar-Timeout", "300ms");
-        var sending = _http.SendAsync(request);
-        var upstreamRequest = await _upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(Daemon.Timeout);
-        using var response = await sending;
+        request.Headers.Add("X-Sidecar-Timeout", "500ms");
+        using var response = await _http.SendAsync(request);
 
         await AssertErrorAsync(response, HttpStatusCode.GatewayTimeout, "server_error", "deadline_exceeded", "DEADLINE_EXCEEDED");
-        Assert.True(await upstreamRequest.Ended.WaitAsync(Daemon.Timeout));
+        Assert.True(await _upstream.Requests.Single(r => r.Model == "fake-hang").Ended.WaitAsync(Daemon.Timeout));
     }
 
     [Fact]
