@@ -366,6 +366,26 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         Assert.Empty(_upstream.Requests);
     }
 
+    [Fact]
+    public async Task Socket_GetsTheGrpcSocketsModeAndIsRemovedAtStop()
+    {
+        await using var other = await Daemon.StartAsync(upstream: null, new Dictionary<string, string> { ["Sidecar:SocketMode"] = "0640" });
+        var socket = Path.Combine(Path.GetDirectoryName(other.Socket)!, "openai.sock");
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(socket));
+        await other.App.StopAsync().WaitAsync(Daemon.Timeout);
+        Assert.False(File.Exists(socket), "the door's socket should be removed at stop");
+    }
+
+    [Fact]
+    public async Task Socket_EmptySetting_TurnsTheDoorOff()
+    {
+        await using var other = await Daemon.StartAsync(upstream: null, new Dictionary<string, string> { ["Sidecar:OpenAI:Socket"] = string.Empty });
+
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(other.Socket)!, "openai.sock"));
+        Assert.True(File.Exists(other.Socket));
+    }
+
     private static HttpRequestMessage Request(string keyRef, string json, Version? version = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = Json(json) };

@@ -4,7 +4,7 @@ using Sidecar.Configuration;
 namespace Sidecar.Hosting;
 
 /// <summary>
-/// Gives the socket its configured mode with no window in which it is wider: while Kestrel binds,
+/// Gives the sockets (gRPC, and the OpenAI-compatible door's) their configured mode with no window in which it is wider: while Kestrel binds,
 /// the process umask is 0077 (owner only); once started, the mode is set exactly and the umask
 /// restored. The file is removed at stop if anything left it behind.
 /// </summary>
@@ -42,7 +42,10 @@ internal sealed class SocketFileLifecycle(IOptions<SidecarOptions> options) : IH
         SidecarOptionsValidator.TryParseMode(options.Value.SocketMode, out var mode);
         try
         {
-            SocketFile.ApplyModeAndGroup(options.Value.Socket, mode, options.Value.SocketGroup);
+            foreach (var socket in Sockets())
+            {
+                SocketFile.ApplyModeAndGroup(socket, mode, options.Value.SocketGroup);
+            }
         }
         finally
         {
@@ -55,7 +58,10 @@ internal sealed class SocketFileLifecycle(IOptions<SidecarOptions> options) : IH
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
         RestoreUmask();
-        SocketFile.RemoveIfStale(options.Value.Socket);
+        foreach (var socket in Sockets())
+        {
+            SocketFile.RemoveIfStale(socket);
+        }
 
         return Task.CompletedTask;
     }
@@ -65,6 +71,16 @@ internal sealed class SocketFileLifecycle(IOptions<SidecarOptions> options) : IH
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The gRPC socket and, when on, the OpenAI-compatible door's: both follow the same rules.</summary>
+    private IEnumerable<string> Sockets()
+    {
+        yield return options.Value.Socket;
+        if (options.Value.OpenAI.SocketPath(options.Value.Socket) is { } openAI)
+        {
+            yield return openAI;
+        }
+    }
 
     private void RestoreUmask()
     {
