@@ -51,7 +51,7 @@ install_debian_packages() {
   local wanted=(golang-go golang-google-grpc-dev golang-google-protobuf-dev
                 golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev
                 protoc-gen-go protoc-gen-go-grpc protobuf-compiler protobuf-compiler-grpc
-                python3-grpcio python3-protobuf python3-pytest python3-mypy
+                python3-grpcio python3-protobuf python3-pytest python3-mypy python3-httpx
                 python3-venv python3-pip python3-setuptools python3-wheel zip unzip)
   local missing=()
   for p in "${wanted[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -101,6 +101,7 @@ run_suite client-csharp client_suite dotnet test clients/csharp/Sidecar.Client.T
 run_suite client-go client_suite clients/go/test.sh
 run_suite client-python client_suite clients/python/test.sh
 run_suite client-node client_suite clients/node/test.sh
+run_suite openai-sdks client_suite tests/openai-http/run.sh
 run_suite client-install env SIDECAR_SKIP_BUILD=1 tests/install/run.sh
 run_suite deploy-publish scripts/publish.sh artifacts/publish
 run_suite deploy-check scripts/check-deploy.sh -q --smoke artifacts/publish

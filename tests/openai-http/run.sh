@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Existing OpenAI clients against a live daemon's OpenAI-compatible door (openai.sock beside
+# SIDECAR_SOCKET): the official OpenAI Node SDK and LangChain JS (npm, pinned by node/package-lock.json)
+# and Debian's python3-httpx over a Unix socket (the OpenAI Python SDK's transport).
+#   tests/conformance/with-daemon.sh tests/openai-http/run.sh
+# Prints one closing line "openai-sdks: N passed, N failed" and exits non-zero when any test failed.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -z "${SIDECAR_SOCKET:-}${SIDECAR_OPENAI_SOCKET:-}" ]; then
+  echo "openai-sdks: set SIDECAR_SOCKET (run through tests/conformance/with-daemon.sh)" >&2
+  exit 2
+fi
+
+(cd "$here/node" && npm ci --no-audit --no-fund --loglevel=error) || { echo "openai-sdks: npm ci failed"; exit 1; }
+
+node_log=$(mktemp)
+python_log=$(mktemp)
+trap 'rm -f "$node_log" "$python_log"' EXIT
+
+echo "--- node (openai, @langchain/openai over undici's socketPath)"
+(cd "$here/node" && node --test --test-reporter=tap test/*.test.js) | tee "$node_log"
+node_rc=${PIPESTATUS[0]}
+
+echo "--- python (python3-httpx over HTTPTransport(uds=...))"
+# Debian's interpreter: the first python3 on PATH may be another one without python3-httpx.
+PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m pytest -p no:cacheprovider -v "$here/python" | tee "$python_log"
+python_rc=${PIPESTATUS[0]}
+
+count() { grep -E "$2" "$1" | grep -oE '[0-9]+' | tail -n 1; }
+node_pass=$(count "$node_log" '^# pass [0-9]+$')
+node_fail=$(count "$node_log" '^# fail [0-9]+$')
+python_pass=$(tail -n 1 "$python_log" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+python_fail=0
+for n in $(tail -n 1 "$python_log" | grep -oE '[0-9]+ (failed|errors?)' | grep -oE '[0-9]+'); do python_fail=$((python_fail + n)); done
+passed=$(( ${node_pass:-0} + ${python_pass:-0} ))
+failed=$(( ${node_fail:-0} + ${python_fail:-0} ))
+# A runner that crashed before counting has failed even with nothing counted.
+if [ "$node_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+if [ "$python_rc" -ne 0 ] && [ "$python_fail" -eq 0 ]; then failed=$((failed + 1)); fi
+echo "openai-sdks: $passed passed, $failed failed"
+[ "$node_rc" -eq 0 ] && [ "$python_rc" -eq 0 ]
