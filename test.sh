@@ -52,7 +52,7 @@ install_debian_packages() {
                 golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev
                 protoc-gen-go protoc-gen-go-grpc protobuf-compiler protobuf-compiler-grpc
                 python3-grpcio python3-protobuf python3-pytest python3-mypy python3-httpx
-                python3-venv python3-pip python3-setuptools python3-wheel zip unzip)
+                python3-venv python3-pip python3-setuptools python3-wheel zip unzip curl)
   local missing=()
   for p in "${wanted[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -eq 0 ]; then

@@ -1,0 +1,3 @@
+module sidecar.dev/openaihttp
+
+go 1.19
