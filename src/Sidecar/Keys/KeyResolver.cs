@@ -77,7 +77,7 @@ internal sealed class KeyResolver : IDisposable
             var path = Path.Join(directory, keyRef);
             if (File.Exists(path))
             {
-                var secret = ReadSecretFile(keyRef, path);
+                var secret = Checked(keyRef, ReadSecretFile(keyRef, path));
                 return new ResolvedKey(
                     keyRef,
                     Providers.OpenAI,
@@ -103,7 +103,7 @@ internal sealed class KeyResolver : IDisposable
         var models = configured.Models.Count == 0 ? null : configured.Models.ToFrozenSet(StringComparer.Ordinal);
         var secret = provider == Providers.Echo && string.IsNullOrEmpty(configured.ApiKey)
             ? string.Empty
-            : ReadConfiguredSecret(keyRef, configured.ApiKey ?? string.Empty);
+            : Checked(keyRef, ReadConfiguredSecret(keyRef, configured.ApiKey ?? string.Empty));
         return new ResolvedKey(
             keyRef,
             provider,
@@ -127,7 +127,7 @@ internal sealed class KeyResolver : IDisposable
                 throw Unavailable(keyRef);
             }
 
-            return value.Trim();
+            return value;
         }
 
         if (spec.StartsWith(FilePrefix, StringComparison.Ordinal))
@@ -151,15 +151,46 @@ internal sealed class KeyResolver : IDisposable
             throw Unavailable(keyRef);
         }
 
-        // Secret volumes and editors often leave a trailing newline.
-        text = text.Trim();
-        if (text.Length == 0)
+        if (Normalize(text).Length == 0)
         {
             Log.SecretUnavailable(_logger, keyRef, $"{path} is empty");
             throw Unavailable(keyRef);
         }
 
         return text;
+    }
+
+    /// <summary>
+    /// The key as it goes into the Authorization header, or <c>KEY_UNAVAILABLE</c>. Surrounding
+    /// whitespace and a leading byte-order mark are editing artefacts and are dropped. Any other character
+    /// outside printable ASCII is refused here: a CR or LF would inject headers and desynchronise the
+    /// pooled connection other key refs share, and a non-ASCII character makes the HTTP stack fail the
+    /// request in a way that looks like a connection failure. The log names the key_ref, never the content.
+    /// </summary>
+    private string Checked(string keyRef, string secret)
+    {
+        var key = Normalize(secret);
+        if (key.Length == 0)
+        {
+            Log.SecretUnavailable(_logger, keyRef, "the key is empty");
+            throw Unavailable(keyRef);
+        }
+
+        var bad = key.AsSpan().IndexOfAnyExceptInRange(' ', '~');
+        if (bad >= 0)
+        {
+            var kind = char.IsControl(key[bad]) ? "a control character" : "a non-ASCII character";
+            Log.SecretUnavailable(_logger, keyRef, $"the key holds {kind} (U+{(int)key[bad]:X4}); only printable ASCII is sent upstream");
+            throw Unavailable(keyRef);
+        }
+
+        return key;
+    }
+
+    internal static string Normalize(string secret)
+    {
+        var key = secret.Trim();
+        return key.StartsWith('\uFEFF') ? key[1..].Trim() : key;
     }
 
     private static IReadOnlySet<uint>? SetOrNull(List<uint> values) => values.Count == 0 ? null : values.ToFrozenSet();

@@ -17,7 +17,22 @@ internal static class UpstreamErrors
     private const int MaxQuotedLength = 300;
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(1);
 
-    public static bool IsUpstreamFailure(Exception exception) => exception is ClientResultException or HttpRequestException or IOException or SocketException;
+    public static bool IsUpstreamFailure(Exception exception) => exception switch
+    {
+        // The SDK's transport wraps what HttpClient throws in a ClientResultException without a status.
+        ClientResultException { Status: 0, InnerException: HttpRequestException inner } => !IsUnsentRequest(inner),
+        HttpRequestException http => !IsUnsentRequest(http),
+        ClientResultException or IOException or SocketException => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// HttpClient refused to write the request (a header value it cannot encode, for one): the upstream
+    /// never saw it, so it is no failure of the upstream's and counts against no breaker. Such a fault is
+    /// ours, and surfaces as INTERNAL with the daemon's log saying what happened.
+    /// </summary>
+    private static bool IsUnsentRequest(HttpRequestException exception) =>
+        exception is { HttpRequestError: HttpRequestError.Unknown, InnerException: null };
 
     public static SidecarException Map(Exception exception, ResolvedKey key)
     {

@@ -107,6 +107,56 @@ public sealed class KeyResolverTests : IDisposable
         Assert.Equal("sk-from-file", resolver.Resolve("team-a").Secret);
     }
 
+    [Theory]
+    [InlineData(" \t sk-padded \r\n")]
+    [InlineData("\uFEFFsk-padded\n")]
+    [InlineData("\u00A0sk-padded\u00A0")]
+    public void Resolve_KeyWithSurroundingWhitespaceOrByteOrderMark_IsTrimmed(string content)
+    {
+        var variable = $"SIDECAR_TEST_KEY_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(variable, content);
+        try
+        {
+            var resolver = Resolver(o =>
+            {
+                o.Keys["from-env"] = new KeyRefOptions { ApiKey = $"env:{variable}" };
+                o.Keys["literal"] = new KeyRefOptions { ApiKey = content };
+            });
+
+            Assert.Equal("sk-padded", resolver.Resolve("from-env").Secret);
+            Assert.Equal("sk-padded", resolver.Resolve("literal").Secret);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Theory]
+    [InlineData("sk-abc\r\nX-Injected: 1")]
+    [InlineData("sk-abc\ndef")]
+    [InlineData("sk-abc\u0000def")]
+    [InlineData("sk-abc\u00A0def")]
+    [InlineData("sk-ab\u00E9c")]
+    [InlineData("sk-abc\u007Fdef")]
+    [InlineData("sk-\uFEFFabc")]
+    public void Resolve_KeyWithACharacterOutsidePrintableAscii_IsKeyUnavailableAndNeverCached(string content)
+    {
+        var path = WriteKey("bad.key", content);
+        var resolver = Resolver(o =>
+        {
+            o.KeysDirectory = _dir.FullName;
+            o.Keys["team-a"] = new KeyRefOptions { ApiKey = $"file:{path}" };
+        });
+
+        Assert.Equal(SidecarError.KeyUnavailable, Assert.Throws<SidecarException>(() => resolver.Resolve("team-a")).Error);
+        Assert.Equal(SidecarError.KeyUnavailable, Assert.Throws<SidecarException>(() => resolver.Resolve("bad.key")).Error);
+
+        // Fixed on disk: the next call uses it, nothing bad was remembered.
+        WriteKey("bad.key", "sk-fixed");
+        Assert.Equal("sk-fixed", resolver.Resolve("team-a").Secret);
+    }
+
     [Fact]
     public void Resolve_FileReferenceMissing_IsKeyUnavailableAndTheMessageHoldsNoPath()
     {

@@ -1,3 +1,5 @@
+using System.ClientModel;
+using System.Net.Sockets;
 using Sidecar.Resilience;
 
 namespace Sidecar.Tests.Resilience;
@@ -23,7 +25,20 @@ public sealed class UpstreamFailuresTests
     [Fact]
     public void Classify_ConnectionFailure_IsTheEndpoints()
     {
-        Assert.Equal(new FailureClass(true, FailureScope.Endpoint), UpstreamFailures.Classify(new HttpRequestException("refused")));
+        var refused = new HttpRequestException(HttpRequestError.ConnectionError, "refused", new SocketException((int)SocketError.ConnectionRefused));
+
+        Assert.Equal(new FailureClass(true, FailureScope.Endpoint), UpstreamFailures.Classify(refused));
+        Assert.Equal(new FailureClass(true, FailureScope.Endpoint), UpstreamFailures.Classify(new ClientResultException("refused", null, refused)));
+    }
+
+    [Fact]
+    public void Classify_RequestHttpClientRefusedToWrite_CountsNowhereAndIsNotRetried()
+    {
+        // What SocketsHttpHandler throws for a header value it cannot encode: the upstream never saw the request.
+        var unsent = new HttpRequestException("Request headers must contain only ASCII characters.");
+
+        Assert.Equal(new FailureClass(false, FailureScope.None), UpstreamFailures.Classify(unsent));
+        Assert.Equal(new FailureClass(false, FailureScope.None), UpstreamFailures.Classify(new ClientResultException(unsent.Message, null, unsent)));
     }
 
     [Fact]
