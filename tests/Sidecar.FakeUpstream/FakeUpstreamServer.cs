@@ -113,7 +113,8 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
             stream,
             context.Request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : null,
             context.Request.Headers["traceparent"].ToString() is { Length: > 0 } tp ? tp : null,
-            body);
+            body,
+            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
         _requests.Enqueue(recorded);
         _arrivals.Writer.TryWrite(recorded);
         try

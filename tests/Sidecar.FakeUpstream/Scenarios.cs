@@ -24,6 +24,17 @@ namespace Sidecar.FakeUpstream;
 /// <item><c>fake-failN-429-afterMSms</c> (e.g. <c>fake-fail1-429-after200ms</c>): the first N requests get 429 with
 /// <c>retry-after-ms: MS</c> and <c>Retry-After</c> in whole seconds (rounded up), then it answers.</item>
 /// <item><c>fake-slowdrip-MS</c>: streams its first chunk at once, then waits MS milliseconds before each of 3 more.</item>
+/// <item><c>fake-notjson</c>: a 200 whose body is an HTML page; streamed, an event whose data is not JSON, before any text.</item>
+/// <item><c>fake-error-object</c>: a 200 whose body (or only event) is an OpenAI <c>error</c> object.</item>
+/// <item><c>fake-no-choices</c>: a 200 completion (or chunk) with an empty <c>choices</c> array.</item>
+/// <item><c>fake-bad-sse</c>: streams 3 chunks, then an event whose data is broken JSON.</item>
+/// <item><c>fake-huge-N</c>: streamed, one chunk and then an event of N MiB on one line (then it would finish normally);
+/// not streamed, a completion padded to N MiB. Written in 64 KiB pieces, so a reader that stops shows as an abort.</item>
+/// <item><c>fake-bigdelta-N</c>: answers N MiB of <c>x</c>, streamed as one single content delta.</item>
+/// <item><c>fake-redirect-PORT</c>: 307 to <c>http://127.0.0.1:PORT/v1/chat/completions</c>.</item>
+/// <item><c>fake-400-leaky</c>: a 400 whose error message, type, code and other fields quote the caller's key in
+/// disguises: a prefix, a suffix, upper case, the base64 of <c>Bearer &lt;key&gt;</c>, and whole.</item>
+/// <item><c>fake-echo-headers</c>: answers the request's headers, one <c>name: value</c> line each, sorted.</item>
 /// </list>
 /// </summary>
 internal static partial class Scenarios
@@ -49,6 +60,44 @@ internal static partial class Scenarios
             case "fake-hang":
                 await Task.Delay(HangLimit, ct);
                 return;
+            case "fake-notjson" when !stream:
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("<html><body>502 from a proxy that says 200</body></html>", ct);
+                return;
+            case "fake-notjson":
+                context.Response.ContentType = "text/event-stream";
+                await context.Response.WriteAsync("data: <html><body>not json</body></html>\n\n", ct);
+                return;
+            case "fake-error-object":
+                var error = new JsonObject
+                {
+                    ["error"] = new JsonObject { ["message"] = "The server had an error while processing your request.", ["type"] = "server_error", ["code"] = "overloaded" },
+                };
+                context.Response.ContentType = stream ? "text/event-stream" : "application/json";
+                await context.Response.WriteAsync(stream ? $"data: {error.ToJsonString()}\n\ndata: [DONE]\n\n" : error.ToJsonString(), ct);
+                return;
+            case "fake-no-choices":
+                var empty = new JsonObject
+                {
+                    ["id"] = "chatcmpl-fake-empty",
+                    ["object"] = stream ? "chat.completion.chunk" : "chat.completion",
+                    ["created"] = 1_700_000_000,
+                    ["model"] = model,
+                    ["choices"] = new JsonArray(),
+                };
+                context.Response.ContentType = stream ? "text/event-stream" : "application/json";
+                await context.Response.WriteAsync(stream ? $"data: {empty.ToJsonString()}\n\ndata: [DONE]\n\n" : empty.ToJsonString(), ct);
+                return;
+            case "fake-400-leaky":
+                await WriteLeakyError(context, recorded.Authorization?.Replace("Bearer ", string.Empty) ?? string.Empty);
+                return;
+        }
+
+        if (RedirectPattern().Match(name) is { Success: true } redirect)
+        {
+            context.Response.StatusCode = 307;
+            context.Response.Headers.Location = $"http://127.0.0.1:{redirect.Groups[1].Value}/v1/chat/completions";
+            return;
         }
 
         if (FailPattern().Match(name) is { Success: true } fail && count <= int.Parse(fail.Groups[1].Value))
@@ -89,10 +138,20 @@ internal static partial class Scenarios
         {
             text = $"tool {last["tool_call_id"]?.GetValue<string>()} said: {ContentOf(last)}";
         }
+        else if (name == "fake-echo-headers")
+        {
+            text = string.Join("\n", recorded.Headers.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key}: {h.Value}"));
+        }
+        else if (name.StartsWith("fake-bigdelta-", StringComparison.Ordinal))
+        {
+            text = new string('x', int.Parse(name["fake-bigdelta-".Length..]) * Mebibyte);
+        }
         else
         {
             text = $"fake: {ContentOf(last)}";
         }
+
+        var huge = name.StartsWith("fake-huge-", StringComparison.Ordinal) ? int.Parse(name["fake-huge-".Length..]) * Mebibyte : 0;
 
         var finish = name switch
         {
@@ -127,6 +186,18 @@ internal static partial class Scenarios
                 ["usage"] = usage,
             };
             context.Response.ContentType = "application/json";
+            if (huge > 0)
+            {
+                // The padding goes first, as an unknown field, so a reader has to take it all before the answer.
+                completion["padding"] = string.Empty;
+                var json = completion.ToJsonString();
+                var cut = json.IndexOf("\"padding\":\"", StringComparison.Ordinal) + "\"padding\":\"".Length;
+                await context.Response.WriteAsync(json[..cut], ct);
+                await WritePadding(context, huge, ct);
+                await context.Response.WriteAsync(json[cut..], ct);
+                return;
+            }
+
             await context.Response.WriteAsync(completion.ToJsonString(), ct);
             return;
         }
@@ -186,6 +257,21 @@ internal static partial class Scenarios
                     return; // the response ends: no finish reason, no [DONE]
                 }
 
+                if (sent == 3 && name == "fake-bad-sse")
+                {
+                    await context.Response.WriteAsync("data: {\"id\": broken\n\n", ct);
+                    await context.Response.Body.FlushAsync(ct);
+                    return;
+                }
+
+                if (sent == 1 && huge > 0)
+                {
+                    // One event of `huge` bytes on one line: a chunk with no choices and a long unknown field.
+                    await context.Response.WriteAsync($"data: {{\"id\":\"{id}\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"{model}\",\"choices\":[],\"padding\":\"", ct);
+                    await WritePadding(context, huge, ct);
+                    await context.Response.WriteAsync("\"}\n\n", ct);
+                }
+
                 if (sent == 3 && name == "fake-reset")
                 {
                     // A reset drops whatever the peer has not read yet; give the chunks a moment to land.
@@ -213,6 +299,39 @@ internal static partial class Scenarios
 
         await context.Response.WriteAsync("data: [DONE]\n\n", ct);
         await context.Response.Body.FlushAsync(ct);
+    }
+
+    private const int Mebibyte = 1024 * 1024;
+
+    private static async Task WritePadding(HttpContext context, int bytes, CancellationToken ct)
+    {
+        var piece = new byte[64 * 1024];
+        Array.Fill(piece, (byte)'a');
+        for (var written = 0; written < bytes; written += piece.Length)
+        {
+            await context.Response.Body.WriteAsync(piece.AsMemory(0, Math.Min(piece.Length, bytes - written)), ct);
+            await context.Response.Body.FlushAsync(ct);
+        }
+    }
+
+    private static Task WriteLeakyError(HttpContext context, string key)
+    {
+        var bearer = Convert.ToBase64String(Encoding.UTF8.GetBytes($"Bearer {key}"));
+        context.Response.StatusCode = 400;
+        context.Response.ContentType = "application/json";
+        var error = new JsonObject
+        {
+            ["error"] = new JsonObject
+            {
+                ["message"] = $"bad request for key starting {key[..12]}, ending {key[^12..]}, upper {key.ToUpperInvariant()}, auth {bearer}",
+                ["type"] = $"invalid_request_error {key[4..16]}",
+                ["code"] = $"code-{key[^10..]}",
+                ["param"] = key,
+                ["key"] = key,
+            },
+            ["detail"] = $"whole key {key}",
+        };
+        return context.Response.WriteAsync(error.ToJsonString());
     }
 
     public static Task WriteError(HttpContext context, int status, string message)
@@ -309,6 +428,9 @@ internal static partial class Scenarios
 
     [GeneratedRegex(@"^fake-fail(\d+)-429-after(\d+)ms$")]
     private static partial Regex RateLimitPattern();
+
+    [GeneratedRegex(@"^fake-redirect-(\d+)$")]
+    private static partial Regex RedirectPattern();
 
     [GeneratedRegex(@"\s*\S+\s*$|\s*\S+")]
     private static partial Regex WordPattern();

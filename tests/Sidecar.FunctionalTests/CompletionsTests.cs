@@ -280,6 +280,30 @@ public sealed class CompletionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Complete_UpstreamRejectionEchoingTheKeyInDisguise_QuotesMessageTypeAndCodeWithEveryDisguiseRedacted()
+    {
+        var key = _daemon.UpstreamKey;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.CompleteAsync(Requests.Fake("fake-400-leaky")).ResponseAsync.WaitAsync(Daemon.Timeout));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var detail = error.Status.Detail;
+        Assert.Contains("bad request for key starting [redacted], ending [redacted], upper [redacted], auth ", detail);
+        Assert.Contains("(type: invalid_request_error [redacted], code: code-[redacted])", detail);
+        Assert.DoesNotContain("whole key", detail); // fields other than message, type and code are never quoted
+        var bearer = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"Bearer {key}"));
+        foreach (var text in new[] { key, bearer[1..] })
+        {
+            for (var i = 0; i + SecretRedactorRun <= text.Length; i++)
+            {
+                Assert.DoesNotContain(text.Substring(i, SecretRedactorRun), detail, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+    }
+
+    private const int SecretRedactorRun = 8;
+
+    [Fact]
     public async Task Complete_UpstreamRejection_QuotesTheUpstreamsMessage()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => Client.CompleteAsync(Requests.Fake("fake-400")).ResponseAsync.WaitAsync(Daemon.Timeout));

@@ -104,8 +104,9 @@ public sealed class Daemon : IAsyncDisposable
         return new Daemon(dir, app, logs, [key], socket, healthPort, httpPort);
     }
 
-    /// <summary>A channel to a Unix socket, as every agent makes one.</summary>
-    public static GrpcChannel SocketChannel(string socket) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+    /// <summary>A channel to a Unix socket, as every agent makes one; without message size limits unless
+    /// <paramref name="grpcDefaultLimits"/> (then 4 MiB received at most, as any gRPC client by default).</summary>
+    public static GrpcChannel SocketChannel(string socket, bool grpcDefaultLimits = false) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
     {
         HttpHandler = new SocketsHttpHandler
         {
@@ -124,7 +125,7 @@ public sealed class Daemon : IAsyncDisposable
                 }
             },
         },
-        MaxReceiveMessageSize = null,
+        MaxReceiveMessageSize = grpcDefaultLimits ? 4 * 1024 * 1024 : null,
         MaxSendMessageSize = null,
     });
 

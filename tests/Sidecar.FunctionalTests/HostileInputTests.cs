@@ -15,10 +15,11 @@ using Sidecar.V1;
 namespace Sidecar.FunctionalTests;
 
 /// <summary>
-/// Whatever a local process writes to the socket, the daemon answers that caller with a clear error (an
-/// HTTP/2 GOAWAY, a gRPC status) and carries on: a stream in flight for another agent finishes whole, a
-/// new agent is served, and nothing reaches the upstream. Each test checks all three, and all the tests
-/// of this class hit one and the same daemon, one after the other.
+/// Whatever a local process writes to the socket, a key file holds or an upstream answers, the daemon
+/// answers that caller with a clear error (an HTTP/2 GOAWAY, a gRPC status) and carries on: a stream in
+/// flight for another agent finishes whole, a new agent is served, and nothing but that stream reaches its
+/// upstream (hostile answers come from a second fake upstream). Each test checks all three, and all the
+/// tests of this class hit one and the same daemon, one after the other.
 /// </summary>
 public sealed class HostileInputTests(HostileInputTests.Target target) : IClassFixture<HostileInputTests.Target>
 {
@@ -368,6 +369,183 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
         }
     }
 
+    // A key file or an upstream that is hostile (issue 10, items 3, 7, 8 and 9): these go through the shared daemon.
+
+    [Theory]
+    [InlineData("crlf-key")]
+    [InlineData("nbsp-key")]
+    public async Task Complete_KeyHoldingACharacterOutsidePrintableAscii_IsKeyUnavailableNeverSentAndOpensNoBreaker(string keyRef)
+    {
+        await WhileAnotherAgentStreamsAsync(async () =>
+        {
+            // More calls than the endpoint breaker's minimum throughput (10): none may count against it.
+            for (var i = 0; i < 12; i++)
+            {
+                var request = Requests.Fake("fake-1");
+                request.KeyRef = keyRef;
+                await RpcAssert.FailsAsync(() => NewAgent().CompleteAsync(request).ResponseAsync, StatusCode.FailedPrecondition, "KEY_UNAVAILABLE");
+            }
+
+            // The next agent on that endpoint is served: no breaker opened, no pooled connection was poisoned.
+            var next = await NewAgent().CompleteAsync(Requests.Fake(ProbeModel)).ResponseAsync.WaitAsync(Daemon.Timeout);
+            Assert.Equal(FinishReason.Stop, next.FinishReason);
+            return true;
+        });
+
+        Assert.Contains(target.Daemon.LogLines, l => l.Contains($"key_ref {keyRef}: secret unavailable: the key holds", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Complete_KeyInAnEnvironmentVariableWithAByteOrderMark_ReachesTheUpstreamWithoutIt()
+    {
+        var request = Requests.Fake("fake-1@bom", "ping");
+        request.KeyRef = "bom-key";
+
+        var answer = await WhileAnotherAgentStreamsAsync(() => NewAgent().CompleteAsync(request).ResponseAsync);
+
+        Assert.Equal("fake: ping", answer.Message.Content);
+        Assert.Equal($"Bearer {Target.BomKey}", Assert.Single(target.Hostile("bom").Requests, r => r.Model == "fake-1@bom").Authorization);
+    }
+
+    [Fact]
+    public async Task StreamComplete_UpstreamSendsA64MiBLine_BreaksTheStreamAtTheEventLimit()
+    {
+        const string model = "fake-huge-64@line";
+
+        var status = await WhileAnotherAgentStreamsAsync(async () =>
+        {
+            using var call = NewAgent().StreamComplete(Hostile("line", model), deadline: DateTime.UtcNow.Add(Daemon.Timeout));
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+            return await RpcAssert.FailsAsync(
+                async () =>
+                {
+                    while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                    {
+                    }
+                },
+                StatusCode.Unavailable,
+                "UPSTREAM_STREAM_BROKEN");
+        });
+
+        Assert.Contains("Sidecar:Upstream:MaxEventBytes", status!.Message);
+        Assert.Single(target.Hostile("line").Requests, r => r.Model == model);
+    }
+
+    [Fact]
+    public async Task Complete_UpstreamAnswersWithA32MiBBody_IsUnavailableAtTheResponseLimit()
+    {
+        const string model = "fake-huge-32@body";
+
+        var status = await WhileAnotherAgentStreamsAsync(() =>
+            RpcAssert.FailsAsync(() => NewAgent().CompleteAsync(Hostile("body", model)).ResponseAsync, StatusCode.Unavailable, "UPSTREAM_UNAVAILABLE"));
+
+        Assert.Contains("Sidecar:Upstream:MaxResponseBytes", status!.Message);
+        Assert.Equal(3, target.Hostile("body").CountFor(model)); // an attempt like any other failed one: retried
+    }
+
+    [Fact]
+    public async Task StreamComplete_UpstreamSendsAn8MiBContentDelta_AClientWithDefaultLimitsGetsItWholeInChunksUnder1MiB()
+    {
+        using var channel = Daemon.SocketChannel(target.Daemon.Socket, grpcDefaultLimits: true);
+        var client = new Completions.CompletionsClient(channel);
+
+        var chunks = await WhileAnotherAgentStreamsAsync(() => CompletionsTests.ReadAllAsync(client.StreamComplete(Hostile("delta", "fake-bigdelta-8@split"))));
+
+        var content = string.Concat(chunks.Select(c => c.ContentDelta));
+        Assert.Equal(8 * 1024 * 1024, content.Length);
+        Assert.False(content.AsSpan().ContainsAnyExcept('x'));
+        Assert.True(chunks.Count(c => c.ContentDelta.Length > 0) >= 8, $"{chunks.Length} chunks");
+        Assert.All(chunks, c => Assert.True(c.CalculateSize() < 1024 * 1024, $"a chunk of {c.CalculateSize()} bytes"));
+        Assert.Equal(FinishReason.Stop, chunks[^1].FinishReason);
+    }
+
+    [Theory]
+    [InlineData("fake-notjson", "its 200 answer is not a chat completion with a choice (invalid JSON)")]
+    [InlineData("fake-error-object", "its 200 answer carries an error object: The server had an error while processing your request. (type: server_error, code: overloaded)")]
+    [InlineData("fake-no-choices", "its 200 answer is not a chat completion with a choice")]
+    public async Task Complete_UpstreamAnswers200WithoutAUsableCompletion_IsRetriedThenUnavailableWithAWarningWithoutStackTrace(string scenario, string why)
+    {
+        var model = $"{scenario}@unary";
+        var warningsBefore = UnusableAnswerWarnings().Count;
+
+        var status = await WhileAnotherAgentStreamsAsync(() =>
+            RpcAssert.FailsAsync(() => NewAgent().CompleteAsync(Hostile(scenario[5..], model)).ResponseAsync, StatusCode.Unavailable, "UPSTREAM_UNAVAILABLE"));
+
+        Assert.Contains(why, status!.Message);
+        Assert.Equal(3, target.Hostile(scenario[5..]).CountFor(model));
+        var warnings = UnusableAnswerWarnings();
+        Assert.Equal(warningsBefore + 3, warnings.Count);
+        Assert.All(warnings, l => Assert.DoesNotContain("   at ", l));
+    }
+
+    [Fact]
+    public async Task StreamComplete_UpstreamSendsMalformedDataBeforeAnyText_IsRetriedThenUnavailable()
+    {
+        const string model = "fake-notjson@stream";
+
+        var status = await WhileAnotherAgentStreamsAsync(() =>
+            RpcAssert.FailsAsync(() => CompletionsTests.ReadAllAsync(NewAgent().StreamComplete(Hostile("stream-notjson", model))), StatusCode.Unavailable, "UPSTREAM_UNAVAILABLE"));
+
+        Assert.Contains("malformed server-sent event data (invalid JSON)", status!.Message);
+        Assert.Equal(3, target.Hostile("stream-notjson").CountFor(model));
+    }
+
+    [Fact]
+    public async Task StreamComplete_UpstreamSendsMalformedDataAfterText_IsStreamBrokenWithAWarningWithoutStackTrace()
+    {
+        const string model = "fake-bad-sse@stream";
+        var warningsBefore = UnusableAnswerWarnings().Count;
+
+        var status = await WhileAnotherAgentStreamsAsync(async () =>
+        {
+            using var call = NewAgent().StreamComplete(Hostile("bad-sse", model), deadline: DateTime.UtcNow.Add(Daemon.Timeout));
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+            return await RpcAssert.FailsAsync(
+                async () =>
+                {
+                    while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                    {
+                    }
+                },
+                StatusCode.Unavailable,
+                "UPSTREAM_STREAM_BROKEN");
+        });
+
+        Assert.Contains("malformed server-sent event data (invalid JSON)", status!.Message);
+        Assert.Equal(1, target.Hostile("bad-sse").CountFor(model));
+        var warnings = UnusableAnswerWarnings();
+        Assert.Equal(warningsBefore + 1, warnings.Count);
+        Assert.All(warnings, l => Assert.DoesNotContain("   at ", l));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Call_UpstreamRedirectsElsewhere_IsRejectedAndThePromptGoesNowhereElse(bool stream)
+    {
+        await using var elsewhere = await FakeUpstreamServer.StartAsync();
+        var request = Hostile("redirect", $"fake-redirect-{elsewhere.Port}");
+
+        var status = await WhileAnotherAgentStreamsAsync(() => RpcAssert.FailsAsync(
+            () => stream ? CompletionsTests.ReadAllAsync(NewAgent().StreamComplete(request)) : (Task)NewAgent().CompleteAsync(request).ResponseAsync,
+            StatusCode.InvalidArgument,
+            "UPSTREAM_REJECTED"));
+
+        Assert.Empty(elsewhere.Requests);
+        Assert.Contains("redirect (HTTP 307)", status!.Message);
+    }
+
+    /// <summary>A request to the hostile upstream <paramref name="name"/> (see <see cref="Target.HostileNames"/>).</summary>
+    private static CompleteRequest Hostile(string name, string model)
+    {
+        var request = Requests.Fake(model);
+        request.KeyRef = $"hostile-{name}";
+        return request;
+    }
+
+    private List<string> UnusableAnswerWarnings() =>
+        target.Daemon.LogLines.Where(l => l.StartsWith("Warning Sidecar.Upstream.OpenAIChatProvider[140]", StringComparison.Ordinal)).ToList();
+
     /// <summary>
     /// Runs the hostile act while another agent's stream is in flight, then checks the daemon is unaffected:
     /// that stream finishes whole, a new agent is served, only the probe reached the upstream, and the
@@ -530,12 +708,30 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
     }
 
     /// <summary>The daemon every test of the class attacks (default limits: 1 000 messages, 4 MiB per
-    /// request, gRPC's receive limit twice that), and the fake upstream behind it.</summary>
+    /// request, gRPC's receive limit twice that; upstream events up to 12 MiB, so an 8 MiB delta passes), the
+    /// fake upstream behind it, and more fake upstreams for the hostile answers (key refs
+    /// <c>hostile-NAME</c>, one per test). Key refs <c>crlf-key</c> and <c>nbsp-key</c> hold keys with a CR LF
+    /// and a no-break space inside; <c>bom-key</c> an environment variable starting with a byte-order mark.</summary>
     public sealed class Target : IAsyncLifetime
     {
+        public static readonly string BomKey = $"sk-bom-{Guid.NewGuid():N}";
+
+        private static readonly string BomVariable = $"SIDECAR_TEST_BOM_KEY_{Guid.NewGuid():N}";
+
         private readonly List<Grpc.Net.Client.GrpcChannel> _channels = [];
+        private DirectoryInfo _keys = null!;
 
         public FakeUpstreamServer Upstream { get; private set; } = null!;
+
+        /// <summary>
+        /// The hostile upstreams, each behind its own key ref <c>hostile-NAME</c> and so its own endpoint
+        /// breaker: one test's failed attempts never open the breaker another test's calls go through.
+        /// </summary>
+        public static readonly string[] HostileNames = ["bom", "line", "body", "delta", "notjson", "error-object", "no-choices", "stream-notjson", "bad-sse", "redirect"];
+
+        private readonly Dictionary<string, FakeUpstreamServer> _hostile = [];
+
+        public FakeUpstreamServer Hostile(string name) => _hostile[name];
 
         public Daemon Daemon { get; private set; } = null!;
 
@@ -553,14 +749,54 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
         public async Task InitializeAsync()
         {
             Upstream = await FakeUpstreamServer.StartAsync();
-            Daemon = await Daemon.StartAsync(Upstream);
+            foreach (var name in HostileNames)
+            {
+                _hostile[name] = await FakeUpstreamServer.StartAsync();
+            }
+
+            _keys = System.IO.Directory.CreateTempSubdirectory("sidecar-hostile-keys-");
+            var crlf = Path.Combine(_keys.FullName, "crlf");
+            var nbsp = Path.Combine(_keys.FullName, "nbsp");
+            await File.WriteAllTextAsync(crlf, "sk-hostile-crlf-0123456789\r\nX-Injected: 1\n");
+            await File.WriteAllTextAsync(nbsp, "sk-hostile-nbsp-0123456789\u00A0tail\n");
+            var hostileKey = Path.Combine(_keys.FullName, "hostile");
+            await File.WriteAllTextAsync(hostileKey, $"sk-hostile-{Guid.NewGuid():N}");
+            Environment.SetEnvironmentVariable(BomVariable, "\uFEFF" + BomKey);
+            var settings = new Dictionary<string, string>
+            {
+                ["Sidecar:Upstream:MaxEventBytes"] = (12 * 1024 * 1024).ToString(),
+                ["Sidecar:Keys:crlf-key:ApiKey"] = $"file:{crlf}",
+                ["Sidecar:Keys:crlf-key:Endpoint"] = Upstream.Endpoint.ToString(),
+                ["Sidecar:Keys:nbsp-key:ApiKey"] = $"file:{nbsp}",
+                ["Sidecar:Keys:nbsp-key:Endpoint"] = Upstream.Endpoint.ToString(),
+                ["Sidecar:Keys:bom-key:ApiKey"] = $"env:{BomVariable}",
+                ["Sidecar:Keys:bom-key:Endpoint"] = Hostile("bom").Endpoint.ToString(),
+            };
+            foreach (var (name, server) in _hostile)
+            {
+                settings[$"Sidecar:Keys:hostile-{name}:ApiKey"] = $"file:{hostileKey}";
+                settings[$"Sidecar:Keys:hostile-{name}:Endpoint"] = server.Endpoint.ToString();
+            }
+
+            Daemon = await Daemon.StartAsync(Upstream, settings);
+            Daemon.AddSecret("sk-hostile-crlf-0123456789");
+            Daemon.AddSecret("sk-hostile-nbsp-0123456789");
+            Daemon.AddSecret(BomKey);
+            Daemon.AddSecret(await File.ReadAllTextAsync(hostileKey));
         }
 
         public async Task DisposeAsync()
         {
             _channels.ForEach(c => c.Dispose());
             await Daemon.DisposeAsync();
+            foreach (var server in _hostile.Values)
+            {
+                await server.DisposeAsync();
+            }
+
             await Upstream.DisposeAsync();
+            Environment.SetEnvironmentVariable(BomVariable, null);
+            _keys.Delete(recursive: true);
         }
     }
 }

@@ -68,6 +68,43 @@ public sealed partial class OperationsTests
         Assert.Contains(daemon.LogLines, l => l.Contains("call Complete key_ref=fake model=fake-1 status=OK", StringComparison.Ordinal) && l.Contains($"trace_id={traceId}", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Tracing_CallersTracestateAndBaggage_ReachTheUpstreamOnlyWhenConfigured(bool forward)
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        await using var daemon = await Daemon.StartAsync(
+            upstream,
+            forward ? new Dictionary<string, string> { ["Sidecar:Upstream:ForwardTraceStateAndBaggage"] = "true" } : null);
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        const string callerSpan = "00f067aa0ba902b7";
+        var headers = new Metadata
+        {
+            { "traceparent", $"00-{traceId}-{callerSpan}-01" },
+            { "tracestate", "vendor=caller-state" },
+            { "baggage", "user.email=someone%40example.com" },
+        };
+
+        await daemon.Client.CompleteAsync(Requests.Fake("fake-1"), headers).ResponseAsync.WaitAsync(Daemon.Timeout);
+
+        var seen = upstream.Requests.Single().Headers;
+        var parent = seen["traceparent"].Split('-');
+        Assert.Equal(traceId, parent[1]);
+        Assert.NotEqual(callerSpan, parent[2]);
+        var baggage = seen.GetValueOrDefault("baggage") ?? seen.GetValueOrDefault("correlation-context");
+        if (forward)
+        {
+            Assert.Equal("vendor=caller-state", seen.GetValueOrDefault("tracestate"));
+            Assert.Contains("user.email", baggage);
+        }
+        else
+        {
+            Assert.False(seen.ContainsKey("tracestate"), "tracestate reached the upstream");
+            Assert.Null(baggage);
+        }
+    }
+
     [Fact]
     public async Task Authorization_PeerUidAndGid_AreCheckedAgainstTheKeyRefsAllowLists()
     {

@@ -1,5 +1,6 @@
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Options;
 using Sidecar.Configuration;
@@ -37,11 +38,16 @@ internal sealed class UpstreamHttpPool : IDisposable
             ConnectTimeout = options.ConnectTimeout,
             AutomaticDecompression = DecompressionMethods.None,
             EnableMultipleHttp2Connections = true,
-            // Tracing: SocketsHttpHandler propagates the current Activity as traceparent on its own.
+            // A redirect would re-post the prompt, with the key, wherever the upstream points: the
+            // 3xx is the caller's answer instead (UPSTREAM_REJECTED).
+            AllowAutoRedirect = false,
+            // Tracing: a traceparent of the daemon's own span; the caller's tracestate and baggage only if configured.
+            ActivityHeadersPropagator = options.ForwardTraceStateAndBaggage ? DistributedContextPropagator.Current : TraceparentOnlyPropagator.Instance,
         };
 
         // Deadlines and cancellation come from the gRPC call, not from a client-wide timeout.
-        var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        var limits = new UpstreamResponseLimits(options) { InnerHandler = handler };
+        var client = new HttpClient(limits, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         return new Upstream(client, new HttpClientPipelineTransport(client));
     }
 

@@ -96,6 +96,8 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         CheckPositive(errors, $"{p}:Upstream:PooledConnectionLifetime", upstream.PooledConnectionLifetime);
         CheckPositive(errors, $"{p}:Upstream:PooledConnectionIdleTimeout", upstream.PooledConnectionIdleTimeout);
         CheckPositive(errors, $"{p}:Upstream:ConnectTimeout", upstream.ConnectTimeout);
+        CheckBytes(errors, $"{p}:Upstream:MaxResponseBytes", upstream.MaxResponseBytes);
+        CheckBytes(errors, $"{p}:Upstream:MaxEventBytes", upstream.MaxEventBytes);
         ResilienceValidation.Validate(errors, $"{p}:Resilience", options.Resilience);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
@@ -162,6 +164,14 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
         if (port is < 0 or > 65535)
         {
             errors.Add($"{path} must be between 0 (off) and 65535 (got {port}).");
+        }
+    }
+
+    private static void CheckBytes(List<string> errors, string path, long value)
+    {
+        if (value is < 1024 or > 1024L * 1024 * 1024)
+        {
+            errors.Add($"{path} must be between 1024 (1 KiB) and 1073741824 (1 GiB) (got {value}).");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using Sidecar.Clients;
 using Sidecar.Upstream;
 
 namespace Sidecar.Resilience;
@@ -12,7 +13,7 @@ internal enum FailureScope
     /// <summary>The endpoint cannot be reached: no HTTP answer at all (refused, reset, broken connection).</summary>
     Endpoint,
 
-    /// <summary>The endpoint answered, but this model fails there: 5xx, 408, no answer or first token in time.
+    /// <summary>The endpoint answered, but this model fails there: 5xx, 408, an unusable answer, no answer or first token in time.
     /// Other models on the endpoint may be fine.</summary>
     Model,
 
@@ -36,6 +37,8 @@ internal static class UpstreamFailures
     {
         UpstreamTimeoutException => new(true, FailureScope.Model),
         ClientResultException { Status: > 0 } cre => ByStatus(cre),
+        // The endpoint answered, with something unusable (not JSON, no choice, over a size limit): like a 5xx.
+        _ when UpstreamProtocolException.Find(exception) is not null => new(true, FailureScope.Model),
         // No HTTP response at all: the connection failed.
         _ when UpstreamErrors.IsUpstreamFailure(exception) => new(true, FailureScope.Endpoint),
         _ => new(false, FailureScope.None),

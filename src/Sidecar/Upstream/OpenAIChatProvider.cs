@@ -19,7 +19,8 @@ internal sealed class OpenAIChatProvider(
     UpstreamResilience resilience,
     LocalLimits limits,
     LiveOptions options,
-    TimeProvider time) : IChatProvider
+    TimeProvider time,
+    ILogger<OpenAIChatProvider> logger) : IChatProvider
 {
     public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, DateTime deadline, CancellationToken cancellationToken)
     {
@@ -33,15 +34,29 @@ internal sealed class OpenAIChatProvider(
             deadline,
             async token =>
             {
+                System.ClientModel.ClientResult<ChatCompletion>? result = null;
                 try
                 {
-                    var result = await chat.CompleteChatAsync(messages, chatOptions, token).ConfigureAwait(false);
+                    result = await chat.CompleteChatAsync(messages, chatOptions, token).ConfigureAwait(false);
                     return ChatResponseMapper.Response(result.Value);
                 }
                 catch (OperationCanceledException ex) when (!token.IsCancellationRequested)
                 {
                     // Not the caller: the SDK's own network timeout.
                     throw new UpstreamTimeoutException("the HTTP request timed out", ex);
+                }
+                catch (Exception ex) when (!token.IsCancellationRequested
+                    && (result is null ? UpstreamErrors.IsUnreadableBody(ex) : UpstreamErrors.IsMalformedAnswer(ex)))
+                {
+                    // A 200 the SDK could not read, or with no choice to map: the upstream's fault, retried like a 502.
+                    var fault = UpstreamErrors.UnusableAnswer(result?.GetRawResponse(), key, ex);
+                    UpstreamLog.UnusableAnswer(logger, key.Endpoint.Authority, key.KeyRef, fault.Message);
+                    throw fault;
+                }
+                catch (UpstreamProtocolException fault) when (!token.IsCancellationRequested)
+                {
+                    UpstreamLog.UnusableAnswer(logger, key.Endpoint.Authority, key.KeyRef, fault.Message);
+                    throw;
                 }
             },
             cancellationToken).ConfigureAwait(false);
@@ -64,12 +79,22 @@ internal sealed class OpenAIChatProvider(
             key,
             request.Model,
             deadline,
-            token => UpstreamStream.OpenAsync(chat, messages, chatOptions, settings.FirstTokenTimeout, time, token),
+            token => UpstreamStream.OpenAsync(chat, messages, chatOptions, settings.FirstTokenTimeout, time, Faults(key), token),
             cancellationToken).ConfigureAwait(false);
 
         if (stream.First is { } first)
         {
-            yield return first;
+            if (!ChatResponseMapper.IsOversized(first))
+            {
+                yield return first;
+            }
+            else
+            {
+                foreach (var piece in ChatResponseMapper.Split(first))
+                {
+                    yield return piece;
+                }
+            }
         }
 
         while (!stream.Ended)
@@ -90,12 +115,25 @@ internal sealed class OpenAIChatProvider(
             }
             catch (Exception ex) when (UpstreamErrors.IsUpstreamFailure(ex) && !cancellationToken.IsCancellationRequested)
             {
-                throw UpstreamErrors.StreamBroken(ex.GetType().Name, key, ex);
+                throw UpstreamErrors.StreamBroken(UpstreamErrors.Describe(ex), key, ex);
             }
 
-            if (chunk is not null)
+            if (chunk is null)
+            {
+                continue;
+            }
+
+            // One upstream event may hold more than a gRPC client accepts in one message.
+            if (!ChatResponseMapper.IsOversized(chunk))
             {
                 yield return chunk;
+            }
+            else
+            {
+                foreach (var piece in ChatResponseMapper.Split(chunk))
+                {
+                    yield return piece;
+                }
             }
         }
 
@@ -115,6 +153,10 @@ internal sealed class OpenAIChatProvider(
         };
     }
 
+    /// <summary>Logs a protocol fault of this key's upstream: a warning with the fault's words, no stack trace.</summary>
+    private Action<UpstreamProtocolException> Faults(ResolvedKey key) =>
+        fault => UpstreamLog.UnusableAnswer(logger, key.Endpoint.Authority, key.KeyRef, fault.Message);
+
     /// <summary>
     /// One upstream stream with its own timer: first the first-token timeout, then, between updates, the
     /// idle timeout (stopped while the caller is being written to). The timer cancels the HTTP request;
@@ -126,12 +168,14 @@ internal sealed class OpenAIChatProvider(
         private readonly CancellationTokenSource _linked;
         private readonly CancellationToken _caller;
         private readonly TimeSpan _firstTokenTimeout;
+        private readonly Action<UpstreamProtocolException> _onFault;
         private TimeSpan _idleTimeout;
         private IAsyncEnumerator<StreamingChatCompletionUpdate>? _updates;
 
-        private UpstreamStream(TimeSpan firstTokenTimeout, TimeProvider time, CancellationToken caller)
+        private UpstreamStream(TimeSpan firstTokenTimeout, TimeProvider time, Action<UpstreamProtocolException> onFault, CancellationToken caller)
         {
             _firstTokenTimeout = firstTokenTimeout;
+            _onFault = onFault;
             _caller = caller;
             _timer = new CancellationTokenSource(firstTokenTimeout, time);
             _linked = CancellationTokenSource.CreateLinkedTokenSource(caller, _timer.Token);
@@ -157,9 +201,13 @@ internal sealed class OpenAIChatProvider(
             ChatCompletionOptions options,
             TimeSpan firstTokenTimeout,
             TimeProvider time,
+            Action<UpstreamProtocolException> onFault,
             CancellationToken caller)
         {
-            var stream = new UpstreamStream(firstTokenTimeout, time, caller);
+            var stream = new UpstreamStream(firstTokenTimeout, time, onFault, caller);
+
+            // The request is sent by the first read below, in this async flow: its body is read event by event.
+            StreamedResponse.Expect();
             try
             {
                 stream._updates = chat.CompleteChatStreamingAsync(messages, options, stream._linked.Token).GetAsyncEnumerator(stream._linked.Token);
@@ -224,6 +272,18 @@ internal sealed class OpenAIChatProvider(
                     ? $"no first token within {_firstTokenTimeout.TotalSeconds:0.###} s"
                     : $"no data for {_idleTimeout.TotalSeconds:0.###} s";
                 throw new UpstreamTimeoutException(why, ex);
+            }
+            catch (UpstreamProtocolException fault) when (!_caller.IsCancellationRequested)
+            {
+                _onFault(fault);
+                throw;
+            }
+            catch (Exception ex) when (!_caller.IsCancellationRequested && UpstreamErrors.IsMalformedAnswer(ex))
+            {
+                // The SDK could not read an event's data: the upstream broke the protocol.
+                var fault = new UpstreamProtocolException($"it sent malformed server-sent event data ({UpstreamErrors.What(ex)})", ex);
+                _onFault(fault);
+                throw fault;
             }
         }
 

@@ -3,18 +3,24 @@ using System.ClientModel.Primitives;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
+using Sidecar.Clients;
 using Sidecar.Errors;
 using Sidecar.Keys;
 
 namespace Sidecar.Upstream;
 
 /// <summary>
-/// Maps what the SDK throws to our errors, per DESIGN.md's table. Upstream bodies are quoted only for
-/// request rejections (400/404/422), trimmed, and scrubbed of the key: a 401 body may echo part of it.
+/// Maps what the SDK throws to our errors (README's error table). Of an upstream's error body only the
+/// <c>error</c> object's <c>message</c>, <c>type</c> and <c>code</c> are quoted, only for request
+/// rejections (4xx other than 401/403/429), each scrubbed of the key in its disguises
+/// (<see cref="SecretRedactor"/>) and trimmed: a body may echo part of the key.
 /// </summary>
 internal static class UpstreamErrors
 {
     private const int MaxQuotedLength = 300;
+
+    // Longer upstream text is cut before it is redacted: nothing past this is ever quoted anyway.
+    private const int MaxScannedLength = 4096;
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(1);
 
     public static bool IsUpstreamFailure(Exception exception) => exception switch
@@ -37,6 +43,16 @@ internal static class UpstreamErrors
     public static SidecarException Map(Exception exception, ResolvedKey key)
     {
         var metadata = new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["upstream"] = key.Endpoint.Authority };
+        if (UpstreamProtocolException.Find(exception) is { } fault)
+        {
+            return new SidecarException(
+                SidecarError.UpstreamUnavailable,
+                $"The upstream {key.Endpoint.Authority} sent an unusable answer: {fault.Message}.",
+                retryAfter: DefaultRetryAfter,
+                metadata: metadata,
+                innerException: exception);
+        }
+
         if (exception is not ClientResultException { Status: > 0 } cre)
         {
             return new SidecarException(
@@ -69,6 +85,10 @@ internal static class UpstreamErrors
                 "The upstream is rate limiting this key (HTTP 429).",
                 retryAfter: RetryAfter(response) ?? DefaultRetryAfter,
                 metadata: metadata),
+            >= 300 and < 400 => new SidecarException(
+                SidecarError.UpstreamRejected,
+                $"The upstream answered with a redirect (HTTP {status}), which the sidecar does not follow: configure the endpoint it points to.",
+                metadata: metadata),
             408 or >= 500 => new SidecarException(
                 SidecarError.UpstreamUnavailable,
                 $"The upstream failed (HTTP {status}).",
@@ -80,6 +100,43 @@ internal static class UpstreamErrors
                 metadata: metadata),
         };
     }
+
+    /// <summary>
+    /// What the SDK throws when an upstream's 200 is not what the protocol promises: JSON it cannot parse,
+    /// fields of the wrong kind, no choice to read. (Never a cancellation: an <see cref="ObjectDisposedException"/>
+    /// is a stream closed under a read.)
+    /// </summary>
+    public static bool IsMalformedAnswer(Exception exception) =>
+        exception is JsonException or FormatException or ArgumentException or KeyNotFoundException or IndexOutOfRangeException
+        || (exception is InvalidOperationException && exception is not ObjectDisposedException);
+
+    /// <summary>
+    /// What the SDK throws while turning a received 200 into its model (JSON it cannot parse, a field of the
+    /// wrong kind); unlike <see cref="IsMalformedAnswer"/> no argument error, which the SDK raises for a
+    /// request it refuses to send.
+    /// </summary>
+    public static bool IsUnreadableBody(Exception exception) =>
+        exception is JsonException or FormatException
+        || (exception is InvalidOperationException && exception is not ObjectDisposedException);
+
+    /// <summary>Why a started stream broke, in words safe to show: a protocol fault's own words, else the failure's type.</summary>
+    public static string Describe(Exception exception) =>
+        UpstreamProtocolException.Find(exception)?.Message ?? exception.GetType().Name;
+
+    /// <summary>
+    /// A 200 whose body the SDK could not turn into an answer: not JSON, an <c>error</c> object, no choice.
+    /// The error object's message, type and code are quoted, redacted, when there is one.
+    /// </summary>
+    public static UpstreamProtocolException UnusableAnswer(PipelineResponse? response, ResolvedKey key, Exception inner)
+    {
+        var quoted = Quote(response, key);
+        return quoted.Length > 1
+            ? new UpstreamProtocolException($"its 200 answer carries an error object{quoted}", inner)
+            : new UpstreamProtocolException($"its 200 answer is not a chat completion with a choice ({What(inner)})", inner);
+    }
+
+    /// <summary>A reader's failure in a word or two: the SDK's JSON errors are internal subtypes, so they are named by what they mean.</summary>
+    public static string What(Exception exception) => exception is JsonException ? "invalid JSON" : exception.GetType().Name;
 
     public static SidecarException StreamBroken(string why, ResolvedKey key, Exception? inner = null) => new(
         SidecarError.UpstreamStreamBroken,
@@ -127,44 +184,75 @@ internal static class UpstreamErrors
         return null;
     }
 
+    /// <summary>
+    /// <c>": message (type: …, code: …)."</c> from an OpenAI-shaped error body, each part redacted, or
+    /// <c>"."</c> when the body has none. Nothing else of the body is ever quoted.
+    /// </summary>
     private static string Quote(PipelineResponse? response, ResolvedKey key)
     {
-        string? message = null;
+        string? message = null, type = null, code = null;
         try
         {
             var body = response?.Content?.ToString();
             if (!string.IsNullOrEmpty(body))
             {
                 using var doc = JsonDocument.Parse(body);
-                if (doc.RootElement.TryGetProperty("error", out var error)
-                    && error.ValueKind == JsonValueKind.Object
-                    && error.TryGetProperty("message", out var text)
-                    && text.ValueKind == JsonValueKind.String)
+                if (doc.RootElement.ValueKind == JsonValueKind.Object
+                    && doc.RootElement.TryGetProperty("error", out var error)
+                    && error.ValueKind == JsonValueKind.Object)
                 {
-                    message = text.GetString();
+                    message = Part(error, "message", key);
+                    type = Part(error, "type", key);
+                    code = Part(error, "code", key);
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // Not the OpenAI error shape: say nothing rather than quote an arbitrary body.
+            // Not the OpenAI error shape, or a body that was streamed and not buffered: say nothing rather
+            // than quote an arbitrary body.
         }
 
-        if (string.IsNullOrWhiteSpace(message))
+        var labels = string.Join(", ", new[] { ("type", type), ("code", code) }.Where(p => p.Item2 is not null).Select(p => $"{p.Item1}: {p.Item2}"));
+        if (message is null && labels.Length == 0)
         {
             return ".";
         }
 
-        if (key.Secret.Length > 0)
+        var quoted = (message, labels.Length) switch
         {
-            message = message.Replace(key.Secret, "[redacted]", StringComparison.Ordinal);
+            (null, _) => labels,
+            (_, 0) => message,
+            _ => $"{message} ({labels})",
+        };
+        if (quoted.Length > MaxQuotedLength)
+        {
+            quoted = quoted[..MaxQuotedLength] + "…";
         }
 
-        if (message.Length > MaxQuotedLength)
+        return $": {quoted}";
+    }
+
+    /// <summary>A string (or number) field of the error object, cut to what could be quoted and redacted; null when absent or blank.</summary>
+    private static string? Part(JsonElement error, string name, ResolvedKey key)
+    {
+        if (!error.TryGetProperty(name, out var value))
         {
-            message = message[..MaxQuotedLength] + "…";
+            return null;
         }
 
-        return $": {message}";
+        var text = value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            _ => null,
+        };
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        text = text.Length > MaxScannedLength ? text[..MaxScannedLength] : text;
+        return SecretRedactor.Redact(text.Trim(), key.Secret);
     }
 }

@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.Net.Sockets;
+using Sidecar.Clients;
 using Sidecar.Resilience;
 
 namespace Sidecar.Tests.Resilience;
@@ -45,6 +46,15 @@ public sealed class UpstreamFailuresTests
     public void Classify_Timeout_IsTheModels()
     {
         Assert.Equal(new FailureClass(true, FailureScope.Model), UpstreamFailures.Classify(new UpstreamTimeoutException("no first token within 1 s", null)));
+    }
+
+    [Fact]
+    public void Classify_UnusableAnswer_IsRetriedAndTheModels()
+    {
+        var fault = new UpstreamProtocolException("its 200 answer is not a chat completion with a choice (invalid JSON)");
+
+        Assert.Equal(new FailureClass(true, FailureScope.Model), UpstreamFailures.Classify(fault));
+        Assert.Equal(new FailureClass(true, FailureScope.Model), UpstreamFailures.Classify(new HttpRequestException("copying", fault)));
     }
 
     [Fact]

@@ -196,7 +196,7 @@ public sealed class UpstreamResilienceTests : IDisposable
         _options.Resilience.CircuitBreaker.MinimumThroughput = 2;
         for (var i = 0; i < 2; i++)
         {
-            await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, new HttpRequestException("connection refused")));
+            await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, new HttpRequestException(HttpRequestError.ConnectionError, "connection refused", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused))));
         }
 
         var refused = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamB, "gpt-other"));
