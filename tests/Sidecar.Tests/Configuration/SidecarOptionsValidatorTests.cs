@@ -41,6 +41,22 @@ public sealed class SidecarOptionsValidatorTests
         Assert.Contains(failures, f => f.StartsWith("Sidecar:Keys:odd:Endpoint", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(0L, 4096L)]
+    [InlineData(1023L, 4096L)]
+    [InlineData(4096L, 0L)]
+    [InlineData(4096L, -1L)]
+    [InlineData(4096L, (1024L * 1024 * 1024) + 1)]
+    public void Validate_UpstreamReadLimitOutOfRange_IsRefusedNamingTheSetting(long maxResponseBytes, long maxEventBytes)
+    {
+        var options = new SidecarOptions { Upstream = { MaxResponseBytes = maxResponseBytes, MaxEventBytes = maxEventBytes } };
+
+        var failure = Assert.Single(_validator.Validate(null, options).Failures!);
+
+        var setting = maxResponseBytes == 4096 ? "Sidecar:Upstream:MaxEventBytes" : "Sidecar:Upstream:MaxResponseBytes";
+        Assert.StartsWith($"{setting} must be between 1024 (1 KiB) and 1073741824 (1 GiB)", failure);
+    }
+
     [Fact]
     public void Validate_SamePortTwice_IsRefused()
     {
