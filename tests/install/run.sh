@@ -20,6 +20,18 @@ here="$root/tests/install"
 if [ "${1:-}" != --agents ]; then
   langs=("$@")
   [ ${#langs[@]} -gt 0 ] || langs=(go python node csharp)
+  # What the installs need from Debian (scripts/pack-clients.sh installs what packing needs).
+  debs=(python3-venv python3-grpcio python3-protobuf unzip golang-go golang-google-grpc-dev
+        golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev)
+  missing=()
+  for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    echo "tests/install: installing Debian packages: ${missing[*]}"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
   work=$(mktemp -d /tmp/sidecar-install.XXXXXX)
   trap 'rm -rf "$work"' EXIT
   t0=$(date +%s)
