@@ -30,11 +30,17 @@ internal sealed class LivenessCheck : IHealthCheck
 /// framework's log of it is silenced in appsettings.json because it would also log every unready probe
 /// during start and shutdown): a failure while gathering details is logged here, at most once a minute.
 /// </summary>
-internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options, CircuitBreakers breakers, TimeProvider time, ILogger<ReadinessCheck> logger) : IHealthCheck
+internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options, Func<IReadOnlyList<BreakerSnapshot>> breakers, TimeProvider time, ILogger logger) : IHealthCheck
 {
     private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
 
     private long _lastLogged = long.MinValue;
+
+    [ActivatorUtilitiesConstructor]
+    public ReadinessCheck(ReadinessState state, LiveOptions options, CircuitBreakers breakers, TimeProvider time, ILogger<ReadinessCheck> logger)
+        : this(state, options, breakers.Snapshot, time, logger)
+    {
+    }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -64,7 +70,7 @@ internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options, 
         var details = new Dictionary<string, object>(StringComparer.Ordinal);
         try
         {
-            foreach (var breaker in breakers.Snapshot())
+            foreach (var breaker in breakers())
             {
                 // Identities are unique; should two ever meet, the later one wins rather than failing readiness.
                 details[breaker.DetailName] = breaker.StateName;

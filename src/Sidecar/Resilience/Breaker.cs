@@ -25,5 +25,17 @@ internal sealed class Breaker(string scope, string name, string? endpoint, Resil
     /// <summary>What made it open last, safe to show (an HTTP status or a failure's type).</summary>
     public string? LastFailure { get; set; }
 
-    public BreakerSnapshot Snapshot() => new(Scope, Name, State, Endpoint);
+    /// <summary>When its last break ends (set when it opens).</summary>
+    public DateTimeOffset BrokenUntil { get; set; }
+
+    /// <summary>
+    /// Its state at <paramref name="now"/>. Polly moves an open breaker to half-open only when a call
+    /// comes; a breaker whose break has ended lets the next call probe, so it is reported half-open
+    /// already, and an idle key's breaker does not show as open (nor trip an alert) until it expires.
+    /// </summary>
+    public BreakerSnapshot Snapshot(DateTimeOffset now)
+    {
+        var state = State;
+        return new(Scope, Name, state == CircuitState.Open && now >= BrokenUntil ? CircuitState.HalfOpen : state, Endpoint);
+    }
 }

@@ -99,17 +99,18 @@ internal sealed class CircuitBreakers : IDisposable
     /// </summary>
     public IReadOnlyList<BreakerSnapshot> Snapshot()
     {
+        var now = _time.GetUtcNow();
         var list = new List<BreakerSnapshot>(_endpoints.Count);
         foreach (var breaker in _endpoints.Values)
         {
-            list.Add(breaker.Snapshot());
+            list.Add(breaker.Snapshot(now));
         }
 
         foreach (var breaker in _models.Values)
         {
             if (breaker.State != CircuitState.Closed)
             {
-                list.Add(breaker.Snapshot());
+                list.Add(breaker.Snapshot(now));
             }
         }
 
@@ -117,7 +118,7 @@ internal sealed class CircuitBreakers : IDisposable
         {
             if (entry.Peek(KeySlot) is { Breaker: var breaker } && breaker.State != CircuitState.Closed)
             {
-                list.Add(breaker.Snapshot());
+                list.Add(breaker.Snapshot(now));
             }
         }
 
@@ -143,6 +144,7 @@ internal sealed class CircuitBreakers : IDisposable
                 {
                     ResilienceLog.BreakerOpened(_logger, scope, self!.Id, args.BreakDuration.TotalSeconds, ResilienceLog.Describe(args.Outcome.Exception));
                     self.LastFailure = ResilienceLog.Describe(args.Outcome.Exception);
+                    self.BrokenUntil = _time.GetUtcNow() + args.BreakDuration;
                     return default;
                 },
                 OnHalfOpened = args =>

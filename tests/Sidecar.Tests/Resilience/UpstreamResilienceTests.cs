@@ -341,6 +341,18 @@ public sealed class UpstreamResilienceTests : IDisposable
     }
 
     [Fact]
+    public async Task Snapshot_OpenKeyBreakerWhoseBreakEnded_ReadsHalfOpenWithoutAnyFurtherCall()
+    {
+        await FailTwiceAsync(Failures.TeamA);
+        Assert.Contains(new BreakerSnapshot(CircuitBreakers.KeyScope, "team-a", CircuitState.Open), _breakers.Snapshot());
+
+        _time.Advance(BreakDuration);
+
+        Assert.Contains(new BreakerSnapshot(CircuitBreakers.KeyScope, "team-a", CircuitState.HalfOpen), _breakers.Snapshot());
+        Assert.Equal(2, _attempts);
+    }
+
+    [Fact]
     public async Task Execute_BreakersTurnedOff_NeverRefuse()
     {
         _options.Resilience.CircuitBreaker.Enabled = false;
