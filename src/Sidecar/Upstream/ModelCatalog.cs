@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Sidecar.Caching;
 using Sidecar.Clients;
 using Sidecar.Configuration;
 using Sidecar.Keys;
@@ -21,16 +21,12 @@ internal sealed class ModelCatalog : IDisposable
     private const int MaxIdLength = 256;
 
     private readonly ClientCache _clients;
-    private readonly MemoryCache _cache;
+    private readonly BoundedCache<IReadOnlyList<ModelEntry>> _cache;
 
     public ModelCatalog(ClientCache clients, IOptions<SidecarOptions> options, TimeProvider time)
     {
         _clients = clients;
-        _cache = new MemoryCache(new MemoryCacheOptions
-        {
-            SizeLimit = options.Value.ClientCache.MaxEntries,
-            Clock = new TimeProviderClock(time),
-        });
+        _cache = new BoundedCache<IReadOnlyList<ModelEntry>>(time, options.Value.ClientCache.MaxEntries, sliding: null, absolute: Ttl, sweepEvery: Ttl, StringComparer.Ordinal);
     }
 
     public async Task<IReadOnlyList<ModelEntry>> ListAsync(ResolvedKey key, CancellationToken cancellationToken)
@@ -40,7 +36,7 @@ internal sealed class ModelCatalog : IDisposable
             return [];
         }
 
-        if (_cache.TryGetValue(key.CacheKey, out IReadOnlyList<ModelEntry>? cached) && cached is not null)
+        if (_cache.TryGet(key.CacheKey, out var cached))
         {
             return cached;
         }
@@ -67,7 +63,7 @@ internal sealed class ModelCatalog : IDisposable
             throw UpstreamErrors.Map(ex, key);
         }
 
-        _cache.Set(key.CacheKey, (IReadOnlyList<ModelEntry>)models, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Ttl });
+        _cache.Set(key.CacheKey, models);
         return models;
     }
 
