@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The whole bench in one command (see bench/README.md):
-#   bench/run.sh          Release build, BenchmarkDotNet micro-benchmarks, the load run against a real
-#                         daemon; rewrites docs/benchmarks.md and docs/bench/ (figures, results.json).
-#                         About 6-8 minutes on 2 cores.
-#   bench/run.sh --smoke  The same pieces at a tiny size (seconds once built), written to a temporary
-#                         folder: checks that the bench works, asserts no timing. Prints
-#                         "bench-smoke: N passed, M failed" and exits non-zero on any failure.
+#   bench/run.sh          Release build, the Native AOT publish (scripts/publish.sh), the floor reference
+#                         (bench/floor, Go), BenchmarkDotNet micro-benchmarks, the load run against the AOT
+#                         and the JIT daemon and the floor side by side; rewrites docs/benchmarks.md and
+#                         docs/bench/ (figures, results.json). About 12-15 minutes on 2 cores.
+#   bench/run.sh --smoke  The same pieces at a tiny size, written to a temporary folder: checks that the
+#                         bench works, asserts no timing. Uses an AOT binary only if one is already
+#                         published ($SIDECAR_AOT_BINARY, else artifacts/publish/Sidecar or
+#                         artifacts/bench/aot/Sidecar) and the floor only if Go and Debian's grpc are
+#                         installed. Prints "bench-smoke: N passed, M failed"; exits non-zero on a failure.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -34,15 +37,37 @@ dotnet build -c Release -nologo -v q bench/Sidecar.Benchmarks/Sidecar.Benchmarks
 dotnet build -c Release -nologo -v q bench/Sidecar.Bench/Sidecar.Bench.csproj || fail_build
 
 commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
+servers=()
+
+# The floor reference: a minimal grpc-go server of the same proto (exit 3: no Go here, run without it).
+floor_bin="$tmp/floor"
+bench/floor/build.sh "$floor_bin" >"$tmp/floor.log" 2>&1
+floor_status=$?
+if [ "$floor_status" = 0 ]; then
+  servers+=(--floor "$floor_bin")
+elif [ "$floor_status" = 3 ]; then
+  echo "bench: no floor reference: $(tail -1 "$tmp/floor.log")"
+else
+  echo "bench: the floor reference did not build:"; tail -20 "$tmp/floor.log"
+  [ "$smoke" = 1 ] && echo "bench-smoke: 0 passed, 1 failed"
+  exit 1
+fi
 bench_dll=bench/Sidecar.Bench/bin/Release/net10.0/Sidecar.Bench.dll
 micro_dll=bench/Sidecar.Benchmarks/bin/Release/net10.0/Sidecar.Benchmarks.dll
 
 if [ "$smoke" = 1 ]; then
+  for aot in "${SIDECAR_AOT_BINARY:-}" artifacts/publish/Sidecar artifacts/bench/aot/Sidecar; do
+    if [ -n "$aot" ] && [ -x "$aot" ]; then
+      echo "bench: AOT daemon $aot"
+      servers+=(--aot "$aot")
+      break
+    fi
+  done
   # One dry iteration of each micro-benchmark (does it still run against the daemon's internals?).
   timeout 300 dotnet "$micro_dll" --smoke --summary "$tmp/micro.tsv" --artifacts "$tmp/bdn" >"$tmp/micro.log" 2>&1 \
     || { echo "bench: micro-benchmarks failed:"; tail -30 "$tmp/micro.log"; }
   timeout 600 dotnet "$bench_dll" run --smoke --repo "$root" --out "$tmp/out" --doc "$tmp/out/benchmarks.md" \
-    --micro "$tmp/micro.tsv" --commit "$commit" | tee "$tmp/bench.log"
+    --micro "$tmp/micro.tsv" --commit "$commit" "${servers[@]}" | tee "$tmp/bench.log"
   status=${PIPESTATUS[0]}
   line=$(grep -E '^bench-smoke-checks: passed=[0-9]+ failed=[0-9]+$' "$tmp/bench.log" | tail -1)
   passed=$(echo "$line" | sed -nE 's/.*passed=([0-9]+).*/\1/p')
@@ -58,6 +83,16 @@ if [ "$smoke" = 1 ]; then
   exit $?
 fi
 
+# What ships: the Native AOT binary, published by the same script as the image.
+aot_dir=artifacts/bench/aot
+rm -rf "$aot_dir"
+echo "bench: publishing the AOT daemon (scripts/publish.sh $aot_dir, about 80 s) ..."
+if ! scripts/publish.sh "$aot_dir" >"$tmp/publish.log" 2>&1 || [ ! -x "$aot_dir/Sidecar" ]; then
+  echo "bench: scripts/publish.sh did not produce $aot_dir/Sidecar:"; tail -20 "$tmp/publish.log"
+  exit 1
+fi
+servers+=(--aot "$aot_dir/Sidecar")
+
 mkdir -p docs/bench
 echo "bench: micro-benchmarks (BenchmarkDotNet, short job) ..."
 timeout 600 dotnet "$micro_dll" --summary docs/bench/micro.tsv --artifacts "$tmp/bdn" >"$tmp/micro.log" 2>&1 \
@@ -66,7 +101,7 @@ grep -A20 '^| Method' "$tmp/bdn/results/"*-report-github.md 2>/dev/null || true
 
 echo "bench: load run ..."
 timeout 1200 dotnet "$bench_dll" run --repo "$root" --out docs/bench --doc docs/benchmarks.md \
-  --micro docs/bench/micro.tsv --commit "$commit"
+  --micro docs/bench/micro.tsv --commit "$commit" "${servers[@]}"
 status=$?
 echo "bench: done in $(( $(date +%s) - started )) s; report in docs/benchmarks.md"
 exit $status

@@ -9,8 +9,11 @@ using Sidecar.Bench.Upstream;
 //     Writes the report again from --out's results.json and the figures already there (after editing
 //     bench/findings.md or the report's layout), without running anything.
 // Sidecar.Bench run --repo DIR [--smoke] [--out DIR] [--doc FILE] [--micro FILE] [--findings FILE] [--commit SHA]
+//                   [--aot BINARY] [--floor BINARY] [--no-jit]
 //                   [--only PHASE,...] [--daemon-env NAME=VALUE]... [--daemon-arg ARG]... [--daemon-dll PATH]
 //     The load run. --out gets results.json and the PNG figures, --doc the Markdown report.
+//     --aot: the published Native AOT daemon, measured beside the JIT one (and the main daemon of the
+//     detailed phases); --floor: bench/floor's binary (the floor reference and the socket round trip).
 //     --only/--daemon-env/--daemon-arg/--daemon-dll make an experiment (a subset, or the daemon run or built
 //     differently); see BenchOptions.
 //     --smoke: a few seconds of every phase; prints "bench-smoke-checks: passed=N failed=M" and exits 1 on a failure.
@@ -61,7 +64,27 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-var run = new BenchRun(smoke ? BenchSettings.SmokeRun : BenchSettings.Full, options, daemonDll, workDir, Console.Out);
+var builds = new List<DaemonBuild>();
+foreach (var (option, make) in new (string, Func<string, DaemonBuild>)[] { ("--aot", DaemonBuild.AotBinary), ("--floor", DaemonBuild.FloorServer) })
+{
+    if (Option(option) is { } path)
+    {
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"bench: {option} {path}: no such file");
+            return 2;
+        }
+
+        builds.Add(make(Path.GetFullPath(path)));
+    }
+}
+
+if (!args.Contains("--no-jit") || builds.All(b => !b.IsSidecar))
+{
+    builds.Insert(builds.Count(b => b.IsSidecar), DaemonBuild.JitDll(daemonDll));
+}
+
+var run = new BenchRun(smoke ? BenchSettings.SmokeRun : BenchSettings.Full, options, builds, workDir, Console.Out);
 BenchResults results;
 try
 {

@@ -14,6 +14,7 @@ internal sealed record BenchOptions(IReadOnlySet<string>? Only, IReadOnlyDiction
         ["start-up"] = "startup",
         ["unary 100/s"] = "unary",
         ["unary 1000/s"] = "unary",
+        ["socket round trip"] = "rtt",
         ["unary ramp"] = "ramp",
         ["streaming"] = "stream",
         ["max throughput"] = "throughput",
@@ -25,7 +26,8 @@ internal sealed record BenchOptions(IReadOnlySet<string>? Only, IReadOnlyDiction
 
     public bool IsExperiment => Only is not null || DaemonEnvironment.Count > 0 || DaemonArgs.Count > 0;
 
-    public bool Runs(string phase) => Only is null || (PhaseKeys.TryGetValue(phase, out var key) && Only.Contains(key));
+    /// <summary>Whether a phase runs; a phase's name may go on after its key's (", AOT").</summary>
+    public bool Runs(string phase) => Only is null || PhaseKeys.Any(k => phase.StartsWith(k.Key, StringComparison.Ordinal) && Only.Contains(k.Value));
 
     public bool AnyOf(params string[] keys) => Only is null || keys.Any(Only.Contains);
 

@@ -6,12 +6,14 @@ using Sidecar.Bench.Upstream;
 namespace Sidecar.Bench.Driver;
 
 /// <summary>
-/// One whole bench run: starts the upstream and the daemons, runs every phase (each path through
-/// the sidecar side by side with the same call made directly), and gathers the results.
+/// One whole bench run: starts the upstream and the servers (the daemon as AOT binary and on the JIT,
+/// and the floor reference), runs every phase (each path through the sidecar side by side with the
+/// same call made directly), and gathers the results.
 /// </summary>
-internal sealed partial class BenchRun(BenchSettings settings, BenchOptions options, string daemonDll, string workDir, TextWriter log)
+internal sealed partial class BenchRun(BenchSettings settings, BenchOptions options, IReadOnlyList<DaemonBuild> builds, string workDir, TextWriter log)
 {
     private readonly BenchResults _results = new();
+    private readonly List<Server> _servers = [];
     private UpstreamProcess _upstream = null!;
     private DaemonProcess _main = null!;
     private SidecarTarget _sidecar = null!;
@@ -23,14 +25,27 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
 
     private double SettlePause => settings.Smoke ? 0.1 : 1.0;
 
+    private IEnumerable<DaemonBuild> Sidecars => builds.Where(b => b.IsSidecar);
+
+    private DaemonFigures Figures(DaemonBuild build) => _results.Daemons.Single(d => d.Name == build.Name);
+
+    /// <summary>A server started for the main phases, with its ways in: the openai key_ref (daemon only) and the echo path.</summary>
+    private sealed record Server(DaemonBuild Build, DaemonProcess Process, DaemonFigures Figures, SidecarTarget? OpenAI, SidecarTarget Echo);
+
     public async Task<BenchResults> RunAsync(string commit, CancellationToken ct)
     {
         var started = Ticks.Now;
         _results.StartedUtc = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
         _results.Smoke = settings.Smoke;
         _results.Machine = Machine(commit);
+        _results.MainDaemon = Sidecars.First().Name;
+        foreach (var build in builds)
+        {
+            _results.Daemons.Add(new DaemonFigures { Name = build.Name, Description = build.Description, IsSidecar = build.IsSidecar, PublishBytes = PublishBytes(build) });
+        }
+
         _upstream = await UpstreamProcess.StartAsync(ct);
-        log.WriteLine($"bench: upstream on {_upstream.Endpoint} (pid {_upstream.Pid})");
+        log.WriteLine($"bench: upstream on {_upstream.Endpoint} (pid {_upstream.Pid}); servers: {string.Join(", ", builds.Select(b => b.Name))}");
         try
         {
             await PhaseAsync("start-up", () => StartupAsync(ct));
@@ -39,8 +54,20 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
                 await MainDaemonPhasesAsync(ct);
             }
 
-            await PhaseAsync("1 000 cached key refs", () => CachedKeysAsync(ct));
-            await PhaseAsync("key churn", () => ChurnAsync(ct));
+            if (builds.FirstOrDefault(b => b.Name == DaemonBuild.Floor) is { } floor)
+            {
+                await PhaseAsync("socket round trip", () => RoundTripAsync(floor, ct));
+            }
+
+            foreach (var build in Sidecars)
+            {
+                await PhaseAsync($"1 000 cached key refs, {build.Name}", () => CachedKeysAsync(build, ct));
+            }
+
+            foreach (var build in Sidecars)
+            {
+                await PhaseAsync($"key churn, {build.Name}", () => ChurnAsync(build, ct));
+            }
         }
         finally
         {
@@ -54,40 +81,68 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
 
     private async Task MainDaemonPhasesAsync(CancellationToken ct)
     {
-        _main = await StartDaemonAsync("main", [], ct);
-        await Task.Delay(TimeSpan.FromSeconds(SettlePause), ct);
-        _results.Memory.IdleFreshMiB = _main.RssMiB();
-        _results.DaemonIdleCpuMsPerSecond = await IdleCpuAsync(_main, ct);
-        _sidecar = new SidecarTarget(_main.Channel, "bench");
-        _direct = new DirectTarget(_upstream.Endpoint, DaemonProcess.ApiKey);
         try
         {
-            await PhaseAsync("warm-up", () => WarmupAsync(_sidecar, _direct, _main, ct), always: true);
+            foreach (var build in builds)
+            {
+                var process = await StartDaemonAsync(build, $"main-{build.Name}", [], ct);
+                var openai = build.IsSidecar ? new SidecarTarget(process.Channel, "bench") : null;
+                // The daemon's echo key_ref and the floor answer alike: the last message comes back.
+                var echo = new SidecarTarget(process.Channel, build.IsSidecar ? "echo" : "bench", echo: true);
+                _servers.Add(new Server(build, process, Figures(build), openai, echo));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(SettlePause), ct);
+            foreach (var server in _servers)
+            {
+                server.Figures.Memory.IdleFreshMiB = server.Process.RssMiB();
+            }
+
+            foreach (var (server, cpu) in await IdleCpuAsync(ct))
+            {
+                server.Figures.IdleCpuMsPerSecond = cpu;
+            }
+
+            var main = _servers.First(s => s.Build.IsSidecar);
+            _main = main.Process;
+            _sidecar = main.OpenAI!;
+            _direct = new DirectTarget(_upstream.Endpoint, DaemonProcess.ApiKey);
+            await PhaseAsync("warm-up", () => WarmupAsync(ct), always: true);
             await PhaseAsync("unary 100/s", () => UnaryAtRateAsync("100 req/s", BenchSettings.SlowRate, settings.SlowRateCalls, ct));
-            await PhaseAsync("unary 1000/s", () => UnaryAtRateAsync("1 000 req/s", BenchSettings.FastRate, settings.FastRateCalls, ct));
+            await PhaseAsync("unary 1000/s, side by side", () => SideBySideAsync(ct));
             await PhaseAsync("unary ramp", () => RampAsync(ct));
             await PhaseAsync("streaming", () => StreamingAsync(ct));
             await PhaseAsync("max throughput", () => ThroughputAsync(ct));
             await PhaseAsync("cancel", () => CancelAsync(ct));
             await PhaseAsync("cpu per call", () => CpuAsync(ct));
-            _results.DaemonIdleAfterLoadCpuMsPerSecond = await IdleCpuAsync(_main, ct);
-            _results.Memory.IdleAfterLoadMiB = _main.RssMiB();
+            foreach (var (server, cpu) in await IdleCpuAsync(ct))
+            {
+                server.Figures.IdleAfterLoadCpuMsPerSecond = cpu;
+                server.Figures.Memory.IdleAfterLoadMiB = server.Process.RssMiB();
+            }
         }
         finally
         {
-            _sidecar.Dispose();
-            _direct.Dispose();
-            await _main.DisposeAsync();
+            _direct?.Dispose();
+            foreach (var server in _servers)
+            {
+                server.OpenAI?.Dispose();
+                server.Echo.Dispose();
+                await server.Process.DisposeAsync();
+            }
+
+            _servers.Clear();
         }
     }
 
-    /// <summary>CPU the daemon uses with no calls, in ms per second.</summary>
-    private async Task<double> IdleCpuAsync(DaemonProcess daemon, CancellationToken ct)
+    /// <summary>CPU each running server uses with no calls, in ms per second, over one shared window.</summary>
+    private async Task<List<(Server Server, double MsPerSecond)>> IdleCpuAsync(CancellationToken ct)
     {
-        var cpu0 = daemon.CpuSeconds();
+        var cpu0 = _servers.Select(s => s.Process.CpuSeconds()).ToList();
         var start = Ticks.Now;
         await Task.Delay(TimeSpan.FromSeconds(settings.Smoke ? 0.2 : 3), ct);
-        return (daemon.CpuSeconds() - cpu0) * 1000 / (Ticks.MicrosSince(start) / 1e6);
+        var seconds = Ticks.MicrosSince(start) / 1e6;
+        return _servers.Select((s, i) => (s, (s.Process.CpuSeconds() - cpu0[i]) * 1000 / seconds)).ToList();
     }
 
     /// <summary>Runs a phase, records whether it completed with no errors and how busy the rest of the machine was.</summary>
@@ -124,39 +179,53 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
         log.WriteLine($"bench: {name}: {detail} ({wall:F1} s, other work on the machine: {(wall > 0 ? others / wall : 0):F2} cores)");
     }
 
-    private Task<DaemonProcess> StartDaemonAsync(string name, IEnumerable<string> extraArgs, CancellationToken ct) =>
-        DaemonProcess.StartAsync(daemonDll, workDir, name, _upstream.Endpoint, options.DaemonArgs.Concat(extraArgs), options.DaemonEnvironment, ct);
+    private Task<DaemonProcess> StartDaemonAsync(DaemonBuild build, string name, IEnumerable<string> extraArgs, CancellationToken ct) =>
+        DaemonProcess.StartAsync(build, workDir, name, _upstream.Endpoint, options.DaemonArgs.Concat(extraArgs), options.DaemonEnvironment, ct);
 
     private async Task<int> StartupAsync(CancellationToken ct)
     {
+        // Interleaved (AOT, JIT, floor, AOT, ...), so a busy moment of the machine falls on all alike.
         for (var i = 0; i < settings.StartupRuns; i++)
         {
-            await using var daemon = await StartDaemonAsync($"start{i}", [], ct);
-            _results.Startup.Add(new StartupRun(daemon.StartupMs, daemon.RssMiB()));
+            foreach (var build in builds)
+            {
+                await using var daemon = await StartDaemonAsync(build, $"start{i}-{build.Name}", [], ct);
+                Figures(build).Startup.Add(new StartupRun(daemon.StartupMs, daemon.RssMiB()));
+            }
         }
 
-        _results.StartupMs = Distribution.Of(_results.Startup.Select(s => s.ReadyMs).ToList());
+        foreach (var figures in _results.Daemons)
+        {
+            figures.StartupMs = Distribution.Of(figures.Startup.Select(s => s.ReadyMs).ToList());
+            log.WriteLine($"bench:   {figures.Name} ready after {string.Join(", ", figures.Startup.Select(s => $"{s.ReadyMs:F0}"))} ms");
+        }
+
         return 0;
     }
 
-    private async Task<int> WarmupAsync(SidecarTarget sidecar, DirectTarget direct, DaemonProcess daemon, CancellationToken ct)
+    private async Task<int> WarmupAsync(CancellationToken ct)
     {
         // JIT tiers, connection pools and caches on every path before anything is measured. The
         // runtime recompiles hot methods in the background (tier 1, with PGO) for seconds after a
-        // burst of new work, so after each round we wait until the daemon and the driver are quiet.
+        // burst of new work, so after each round we wait until the servers and the driver are quiet.
+        var targets = _servers.SelectMany(s => new ITarget?[] { s.OpenAI, s.Echo }).OfType<ITarget>().Append(_direct).ToList();
         var errors = 0;
         for (var round = 0; round < 2; round++)
         {
-            foreach (ITarget target in new ITarget[] { sidecar, direct })
+            foreach (var target in targets)
             {
                 var calls = round == 0 ? settings.WarmupCalls : settings.WarmupCalls / 3;
                 var unary = await Load.ClosedLoopAsync((_, c) => target.UnaryAsync(UnaryModel, c), 8, calls, TimeSpan.FromSeconds(30), ct);
                 var stream = await Load.ClosedLoopAsync((_, c) => target.StreamAsync(FastStreamModel, BenchSettings.StreamChunks, c), 8, calls / 10, TimeSpan.FromSeconds(30), ct);
                 errors += unary.Errors + stream.Errors;
                 Report(target.Name + " warm-up", unary);
+                Report(target.Name + " warm-up streams", stream);
             }
 
-            await SettleAsync(daemon, ct);
+            foreach (var server in _servers)
+            {
+                await SettleAsync(server.Process, ct);
+            }
         }
 
         return errors;
@@ -168,7 +237,7 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
     /// </summary>
     private async Task SettleAsync(DaemonProcess daemon, CancellationToken ct)
     {
-        var limit = TimeSpan.FromSeconds(settings.Smoke ? 2 : 30);
+        var limit = TimeSpan.FromSeconds(settings.Smoke ? 0.5 : 30);
         var start = Ticks.Now;
         var daemon0 = daemon.CpuSeconds();
         var quiet = 0;
@@ -183,335 +252,8 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
 
         var seconds = Ticks.MicrosSince(start) / 1e6;
         var cpu = daemon.CpuSeconds() - daemon0;
-        _results.Settles.Add(new Settle(seconds, cpu, quiet >= 2));
-        log.WriteLine($"bench:   settled after {seconds:F1} s; the daemon used {cpu:F2} s of CPU meanwhile (background JIT){(quiet >= 2 ? string.Empty : " — not quiet at the limit")}");
-    }
-
-    private async Task<int> UnaryAtRateAsync(string name, double rate, int calls, CancellationToken ct)
-    {
-        var figure = await MeasureUnaryAtRateAsync(name, rate, calls, ct);
-        _results.Unary.Add(figure);
-        return figure.Sidecar.Errors + figure.Direct.Errors;
-    }
-
-    private async Task<LatencyFigure> MeasureUnaryAtRateAsync(string name, double rate, int calls, CancellationToken ct)
-    {
-        var block = Math.Max(1, calls / 2);
-        var limit = TimeSpan.FromSeconds(block / rate * 1.5 + 2);
-        var paired = await PairedAsync(t => Load.OpenLoopAsync(c => t.UnaryAsync(UnaryModel, c), rate, block, limit, BenchSettings.MaxInFlight, ct));
-        var sidecar = Stats(paired.Sidecar, s => s.LatencyUs);
-        var direct = Stats(paired.Direct, s => s.LatencyUs);
-        Report($"unary {name} sidecar", paired.Sidecar);
-        Report($"unary {name} direct", paired.Direct);
-        PlotSamples[name] = (Ok(paired.Sidecar, s => s.LatencyUs), Ok(paired.Direct, s => s.LatencyUs));
-        return new LatencyFigure(name, rate, sidecar, direct, sidecar.Latency.Minus(direct.Latency), paired.SidecarCpu, paired.DirectCpu);
-    }
-
-    private async Task<int> RampAsync(CancellationToken ct)
-    {
-        // Open-loop steps through the sidecar, 1.35× apart, until one is not sustained: an error, a
-        // call not started, p99 over 50 ms, or a driver that could not keep the schedule.
-        var fast = _results.Unary.FirstOrDefault(u => u.Rate == BenchSettings.FastRate);
-        var best = fast is { Sidecar.Errors: 0 } ? BenchSettings.FastRate : 0;
-        var rate = BenchSettings.FastRate * 1.5;
-        var firstStepErrors = 0;
-        for (var step = 0; step < settings.RampMaxSteps; step++, rate *= 1.35)
-        {
-            rate = Math.Round(rate / 50) * 50;
-            var calls = (int)(rate * settings.RampStepSeconds);
-            var result = await Load.OpenLoopAsync(c => _sidecar.UnaryAsync(UnaryModel, c), rate, calls, TimeSpan.FromSeconds(settings.RampStepSeconds * 1.5 + 1), BenchSettings.MaxInFlight, ct);
-            var latency = Distribution.Of(result.Samples.Where(s => s.Ok).Select(s => s.LatencyUs).ToList());
-            var why = result.Errors > 0 ? $"{result.Errors} errors"
-                : result.Throughput < rate * 0.97 ? $"{result.Throughput:F0}/s achieved"
-                : latency.P99 > 50_000 ? $"p99 {latency.P99 / 1000:F0} ms"
-                : result.DispatchLagP99Us > 5_000 ? $"driver fell {result.DispatchLagP99Us / 1000:F0} ms behind"
-                : string.Empty;
-            _results.Ramp.Add(new RampStep(rate, result.Throughput, latency.P50, latency.P99, result.Errors, result.DispatchLagP99Us, why.Length == 0, why));
-            log.WriteLine($"bench:   ramp {rate:F0}/s: {result.Throughput:F0}/s achieved, p50 {latency.P50:F0} µs, p99 {latency.P99:F0} µs, {result.Errors} errors {why}");
-            if (why.Length > 0)
-            {
-                // Errors at the first step, just above a rate that ran clean, mean something broke.
-                firstStepErrors = step == 0 ? result.Errors : 0;
-                break;
-            }
-
-            best = rate;
-        }
-
-        _results.MaxSustainedRate = best;
-        if (best > BenchSettings.FastRate)
-        {
-            var calls = (int)(best * Math.Max(settings.RampStepSeconds, 1) * 2);
-            var figure = await MeasureUnaryAtRateAsync($"{best:N0} req/s (highest sustained)".Replace(',', ' '), best, calls, ct);
-            _results.Unary.Add(figure);
-            return figure.Sidecar.Errors + figure.Direct.Errors;
-        }
-
-        return firstStepErrors;
-    }
-
-    private async Task<int> StreamingAsync(CancellationToken ct)
-    {
-        var block = Math.Max(1, settings.StreamCalls / 2);
-        var limit = TimeSpan.FromSeconds(block / BenchSettings.StreamRate * 1.5 + 5);
-        var paired = await PairedAsync(t => Load.OpenLoopAsync(c => t.StreamAsync(StreamModel, BenchSettings.StreamChunks, c), BenchSettings.StreamRate, block, limit, BenchSettings.MaxInFlight, ct));
-        Report("stream sidecar", paired.Sidecar);
-        Report("stream direct", paired.Direct);
-        var sTtft = Stats(paired.Sidecar, s => s.TtftUs);
-        var dTtft = Stats(paired.Direct, s => s.TtftUs);
-        var sRelay = Distribution.Of(paired.Sidecar.Samples.Where(s => s.Ok).SelectMany(s => s.RelayUs).ToList());
-        var dRelay = Distribution.Of(paired.Direct.Samples.Where(s => s.Ok).SelectMany(s => s.RelayUs).ToList());
-        var sTtlt = Distribution.Of(paired.Sidecar.Samples.Where(s => s.Ok).Select(s => s.TtltUs).ToList());
-        var dTtlt = Distribution.Of(paired.Direct.Samples.Where(s => s.Ok).Select(s => s.TtltUs).ToList());
-        _results.Stream = new StreamFigure(
-            BenchSettings.StreamRate, BenchSettings.StreamChunks, BenchSettings.StreamIntervalMs,
-            sTtft, dTtft, sTtft.Latency.Minus(dTtft.Latency),
-            sRelay, dRelay, sRelay.Minus(dRelay),
-            sTtlt, dTtlt, sTtlt.Minus(dTtlt),
-            paired.SidecarCpu, paired.DirectCpu);
-        _ttftSamples = (Ok(paired.Sidecar, s => s.TtftUs), Ok(paired.Direct, s => s.TtftUs));
-        return sTtft.Errors + dTtft.Errors;
-    }
-
-    private async Task<int> ThroughputAsync(CancellationToken ct)
-    {
-        var seconds = TimeSpan.FromSeconds(settings.ThroughputSeconds / 2);
-        var unary = await PairedAsync(t => Load.ClosedLoopAsync((_, c) => t.UnaryAsync(UnaryModel, c), BenchSettings.UnaryConcurrency, int.MaxValue, seconds, ct));
-        Report("throughput unary sidecar", unary.Sidecar);
-        Report("throughput unary direct", unary.Direct);
-        _results.Throughput.Add(new ThroughputFigure("unary", BenchSettings.UnaryConcurrency, Stats(unary.Sidecar, s => s.LatencyUs), Stats(unary.Direct, s => s.LatencyUs), unary.SidecarCpu, unary.DirectCpu));
-
-        var stream = await PairedAsync(t => Load.ClosedLoopAsync((_, c) => t.StreamAsync(FastStreamModel, BenchSettings.StreamChunks, c), BenchSettings.StreamConcurrency, int.MaxValue, seconds, ct));
-        Report("throughput stream sidecar", stream.Sidecar);
-        Report("throughput stream direct", stream.Direct);
-        _results.Throughput.Add(new ThroughputFigure($"streaming ({BenchSettings.StreamChunks} chunks)", BenchSettings.StreamConcurrency, Stats(stream.Sidecar, s => s.TtltUs), Stats(stream.Direct, s => s.TtltUs), stream.SidecarCpu, stream.DirectCpu));
-        return unary.Sidecar.Errors + unary.Direct.Errors + stream.Sidecar.Errors + stream.Direct.Errors;
-    }
-
-    private async Task<int> CancelAsync(CancellationToken ct)
-    {
-        var errors = 0;
-        foreach (var stream in new[] { true, false })
-        {
-            var sidecar = new List<double>();
-            var direct = new List<double>();
-            for (var i = 0; i < settings.CancelCalls; i++)
-            {
-                foreach (ITarget target in new ITarget[] { _sidecar, _direct })
-                {
-                    var id = $"{(stream ? 's' : 'u')}{target.Name}{i}";
-                    var model = UpstreamSpec.Model(chunks: BenchSettings.StreamChunks, hang: true, id: id);
-                    try
-                    {
-                        var cancelledAt = await target.StartAndCancelAsync(model, stream, () => _upstream.WhenArrivedAsync(id, ct), ct);
-                        var closedAt = await _upstream.AbortedAtAsync(id, ct);
-                        (target == (ITarget)_sidecar ? sidecar : direct).Add(Ticks.ToMicros(closedAt - cancelledAt) / 1000.0);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-                    {
-                        errors++;
-                        log.WriteLine($"bench:   cancel {id}: {ex.GetType().Name}: {ex.Message}");
-                    }
-                }
-            }
-
-            var figure = new CancelFigure(stream ? "streaming, after the first chunk" : "unary, while the upstream works", Distribution.Of(sidecar), Distribution.Of(direct), errors);
-            _results.Cancel.Add(figure);
-            log.WriteLine($"bench:   cancel {figure.Kind}: sidecar p50 {figure.SidecarMs.P50:F2} ms p99 {figure.SidecarMs.P99:F2} ms; direct p50 {figure.DirectMs.P50:F2} ms");
-        }
-
-        return errors;
-    }
-
-    private async Task<int> CpuAsync(CancellationToken ct)
-    {
-        // Variants side by side, each warmed, then measured in rounds (A B C D A B C D); each figure
-        // is the lower of its rounds, since other work on the machine can only add to CPU time.
-        await using var quiet = await StartDaemonAsync("quiet", ["--Logging:LogLevel:Sidecar.Api.CompletionPipeline=Warning"], ct);
-        using var quietTarget = new SidecarTarget(quiet.Channel, "bench");
-        using var echo = new SidecarTarget(_main.Channel, "echo", echo: true);
-        var variants = new (string Name, DaemonProcess? Daemon, ITarget Target)[]
-        {
-            ("sidecar → upstream (openai provider)", _main, _sidecar),
-            ("sidecar, echo provider (no upstream, no SDK)", _main, echo),
-            ("sidecar → upstream, call log off", quiet, quietTarget),
-            ("direct (OpenAI SDK → upstream, no sidecar)", null, _direct),
-        };
-
-        var errors = 0;
-        foreach (var (_, _, target) in variants)
-        {
-            var warm = await Load.ClosedLoopAsync((_, c) => target.UnaryAsync(UnaryModel, c), 8, settings.WarmupCalls / 2, TimeSpan.FromSeconds(30), ct);
-            var warmStreams = await Load.ClosedLoopAsync((_, c) => target.StreamAsync(StreamModel, BenchSettings.StreamChunks, c), 8, settings.WarmupCalls / 10, TimeSpan.FromSeconds(30), ct);
-            errors += warm.Errors + warmStreams.Errors;
-        }
-
-        await SettleAsync(quiet, ct);
-        await SettleAsync(_main, ct);
-
-        var rounds = new List<CpuFigure>();
-        for (var round = 0; round < (settings.Smoke ? 1 : 2); round++)
-        {
-            foreach (var (name, daemon, target) in variants)
-            {
-                var (figures, e) = await CpuVariantAsync(name, daemon, target, ct);
-                rounds.AddRange(figures);
-                errors += e;
-            }
-        }
-
-        foreach (var group in rounds.GroupBy(f => (f.Variant, f.Kind)))
-        {
-            var best = group.MinBy(f => double.IsNaN(f.DaemonMs) ? f.DriverMs : f.DaemonMs)!;
-            _results.Cpu.Add(best with { Errors = group.Sum(f => f.Errors), Rounds = group.Count() });
-            log.WriteLine($"bench:   cpu {best.Variant} {best.Kind}: daemon {best.DaemonMs:F3} ms/call, upstream {best.UpstreamMs:F3}, driver {best.DriverMs:F3}, others {best.OthersMs:F3} (rounds: {string.Join(" ", group.Select(f => f.DaemonMs.ToString("F3", CultureInfo.InvariantCulture)))})");
-        }
-
-        return errors;
-    }
-
-    private async Task<(List<CpuFigure> Figures, int Errors)> CpuVariantAsync(string variant, DaemonProcess? daemon, ITarget target, CancellationToken ct)
-    {
-        var pid = daemon?.Pid ?? _main.Pid;
-        var unaryLimit = TimeSpan.FromSeconds(settings.CpuUnaryCalls / BenchSettings.CpuUnaryRate * 1.5 + 2);
-        var window = new CpuWindow(pid, _upstream.Pid);
-        var unary = await Load.OpenLoopAsync(c => target.UnaryAsync(UnaryModel, c), BenchSettings.CpuUnaryRate, settings.CpuUnaryCalls, unaryLimit, BenchSettings.MaxInFlight, ct);
-        var unaryFigure = CpuFigureOf(variant, "unary", unary.Sent, unary.Errors, window.Stop(), daemon is not null);
-        Report($"cpu {variant} unary", unary);
-
-        var streamLimit = TimeSpan.FromSeconds(settings.CpuStreamCalls / BenchSettings.CpuStreamRate * 1.5 + 5);
-        window = new CpuWindow(pid, _upstream.Pid);
-        var stream = await Load.OpenLoopAsync(c => target.StreamAsync(StreamModel, BenchSettings.StreamChunks, c), BenchSettings.CpuStreamRate, settings.CpuStreamCalls, streamLimit, BenchSettings.MaxInFlight, ct);
-        var streamFigure = CpuFigureOf(variant, $"stream of {BenchSettings.StreamChunks} chunks", stream.Sent, stream.Errors, window.Stop(), daemon is not null);
-        Report($"cpu {variant} stream", stream);
-        return ([unaryFigure, streamFigure], unary.Errors + stream.Errors);
-    }
-
-    private static CpuFigure CpuFigureOf(string variant, string kind, int calls, int errors, CpuUse cpu, bool hasDaemon)
-    {
-        double PerCall(double seconds) => calls > 0 ? seconds * 1000 / calls : double.NaN;
-        return new CpuFigure(variant, kind, calls, errors, hasDaemon ? PerCall(cpu.Daemon) : double.NaN, PerCall(cpu.Upstream), PerCall(cpu.Driver), PerCall(cpu.Others), cpu.WallSeconds);
-    }
-
-    private async Task<int> CachedKeysAsync(CancellationToken ct)
-    {
-        var memory = _results.Memory;
-        memory.KeysCount = settings.KeysCount;
-        var dir = KeysDirectory("keys", "k", settings.KeysCount);
-        try
-        {
-            await using var daemon = await StartDaemonAsync("keys", [$"--Sidecar:KeysDirectory={dir}", $"--Sidecar:DefaultEndpoint={_upstream.Endpoint}"], ct);
-            using var target = new SidecarTarget(daemon.Channel, "k0");
-            await Task.Delay(TimeSpan.FromSeconds(SettlePause), ct);
-            memory.KeysFreshMiB = daemon.RssMiB();
-
-            // The same number of calls on one key first, so what the distinct keys add is the clients, not the load.
-            var one = await Load.ClosedLoopAsync((_, c) => target.UnaryAsync(KeyName("k", 0), UnaryModel, c), 8, settings.KeysCount, TimeSpan.FromSeconds(60), ct);
-            await Task.Delay(TimeSpan.FromSeconds(SettlePause), ct);
-            memory.KeysWarmOneKeyMiB = daemon.RssMiB();
-
-            var many = await Load.ClosedLoopAsync((i, c) => target.UnaryAsync(KeyName("k", i), UnaryModel, c), 8, settings.KeysCount, TimeSpan.FromSeconds(60), ct);
-            await Task.Delay(TimeSpan.FromSeconds(SettlePause), ct);
-            memory.Keys1000MiB = daemon.RssMiB();
-            memory.KeysErrors = one.Errors + many.Errors;
-            Report("distinct keys", many);
-            log.WriteLine($"bench:   RSS fresh {memory.KeysFreshMiB:F1} MiB, after {settings.KeysCount} calls on one key {memory.KeysWarmOneKeyMiB:F1} MiB, after {settings.KeysCount} distinct keys {memory.Keys1000MiB:F1} MiB");
-            return memory.KeysErrors;
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private async Task<int> ChurnAsync(CancellationToken ct)
-    {
-        var memory = _results.Memory;
-        memory.ChurnKeys = settings.ChurnKeys;
-        memory.ChurnMaxEntries = settings.ChurnMaxEntries;
-        var made = Ticks.Now;
-        var dir = KeysDirectory("churn", "c", settings.ChurnKeys);
-        log.WriteLine($"bench:   {settings.ChurnKeys} key files written in {Ticks.MicrosSince(made) / 1e6:F1} s");
-        try
-        {
-            await using var daemon = await StartDaemonAsync("churn", [$"--Sidecar:KeysDirectory={dir}", $"--Sidecar:DefaultEndpoint={_upstream.Endpoint}", $"--Sidecar:ClientCache:MaxEntries={settings.ChurnMaxEntries}"], ct);
-            using var target = new SidecarTarget(daemon.Channel, "c0");
-            var done = 0;
-            var start = Ticks.Now;
-            using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var sampler = Task.Run(async () =>
-            {
-                var every = TimeSpan.FromMilliseconds(settings.Smoke ? 20 : 250);
-                while (!stopSampling.IsCancellationRequested)
-                {
-                    memory.Churn.Add(new RssPoint(Ticks.MicrosSince(start) / 1e6, Volatile.Read(ref done), daemon.RssMiB()));
-                    try
-                    {
-                        await Task.Delay(every, stopSampling.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        break;
-                    }
-                }
-            }, CancellationToken.None);
-
-            var result = await Load.ClosedLoopAsync(
-                async (i, c) =>
-                {
-                    var sample = await target.UnaryAsync(KeyName("c", i), UnaryModel, c);
-                    Interlocked.Increment(ref done);
-                    return sample;
-                },
-                16,
-                settings.ChurnKeys,
-                TimeSpan.FromMinutes(5),
-                ct);
-            await stopSampling.CancelAsync();
-            await sampler;
-            memory.Churn.Add(new RssPoint(Ticks.MicrosSince(start) / 1e6, done, daemon.RssMiB()));
-            memory.ChurnErrors = result.Errors;
-            memory.ChurnSeconds = result.Seconds;
-            memory.ChurnPeakMiB = memory.Churn.Max(p => p.RssMiB);
-            memory.ChurnSlopeMiBPer10k = Slope(memory.Churn.Where(p => p.Calls >= settings.ChurnKeys / 2).ToList()) * 10_000;
-            Report("churn", result);
-            log.WriteLine($"bench:   churn: {result.Throughput:F0} calls/s, RSS peak {memory.ChurnPeakMiB:F1} MiB, second-half slope {memory.ChurnSlopeMiBPer10k:F2} MiB per 10k keys");
-            return result.Errors;
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static string KeyName(string prefix, int i) => $"{prefix}{i}";
-
-    private string KeysDirectory(string name, string prefix, int count)
-    {
-        // tmpfs when there is one: a hundred thousand small files write in a second or two there.
-        var root = Directory.Exists("/dev/shm") ? "/dev/shm" : workDir;
-        var dir = Path.Combine(root, $"sidecar-bench-{Environment.ProcessId}-{name}");
-        Directory.CreateDirectory(dir);
-        for (var i = 0; i < count; i++)
-        {
-            File.WriteAllText(Path.Combine(dir, KeyName(prefix, i)), $"sk-bench-{prefix}-{i}\n");
-        }
-
-        return dir;
-    }
-
-    /// <summary>Least-squares slope of RSS over calls (MiB per call).</summary>
-    private static double Slope(List<RssPoint> points)
-    {
-        if (points.Count < 2)
-        {
-            return 0;
-        }
-
-        var mx = points.Average(p => (double)p.Calls);
-        var my = points.Average(p => p.RssMiB);
-        var sxx = points.Sum(p => (p.Calls - mx) * (p.Calls - mx));
-        return sxx == 0 ? 0 : points.Sum(p => (p.Calls - mx) * (p.RssMiB - my)) / sxx;
+        _results.Settles.Add(new Settle(seconds, cpu, quiet >= 2, daemon.Build.Name));
+        log.WriteLine($"bench:   {daemon.Build.Name} settled after {seconds:F1} s; it used {cpu:F2} s of CPU meanwhile (background JIT){(quiet >= 2 ? string.Empty : " — not quiet at the limit")}");
     }
 
     private void Report<T>(string what, LoadResult<T> result)

@@ -12,8 +12,9 @@ internal sealed record BenchSettings(
     int RampMaxSteps,
     int StreamCalls,
     double ThroughputSeconds,
-    int CpuUnaryCalls,
-    int CpuStreamCalls,
+    double CpuSeconds,
+    int CpuRounds,
+    int RoundTrips,
     int KeysCount,
     int ChurnKeys,
     int ChurnMaxEntries,
@@ -26,8 +27,9 @@ internal sealed record BenchSettings(
     public const int StreamIntervalMs = 1;
     public const int UnaryConcurrency = 32;
     public const int StreamConcurrency = 16;
-    public const double CpuUnaryRate = 1000;
-    public const double CpuStreamRate = 200;
+
+    /// <summary>The callers of the CPU phase's loaded runs (its other unary run has one).</summary>
+    public const int CpuCallers = 16;
     public const int MaxInFlight = 2000;
 
     public static readonly BenchSettings Full = new(
@@ -35,13 +37,14 @@ internal sealed record BenchSettings(
         WarmupCalls: 3000,
         StartupRuns: 5,
         SlowRateCalls: 600,
-        FastRateCalls: 6000,
+        FastRateCalls: 4000,
         RampStepSeconds: 2,
         RampMaxSteps: 9,
         StreamCalls: 600,
         ThroughputSeconds: 4,
-        CpuUnaryCalls: 3000,
-        CpuStreamCalls: 600,
+        CpuSeconds: 2,
+        CpuRounds: 3,
+        RoundTrips: 20_000,
         KeysCount: 1000,
         ChurnKeys: 100_000,
         ChurnMaxEntries: 1000,
@@ -57,8 +60,9 @@ internal sealed record BenchSettings(
         RampMaxSteps: 1,
         StreamCalls: 20,
         ThroughputSeconds: 0.3,
-        CpuUnaryCalls: 100,
-        CpuStreamCalls: 20,
+        CpuSeconds: 0.15,
+        CpuRounds: 1,
+        RoundTrips: 2_000,
         KeysCount: 50,
         ChurnKeys: 400,
         ChurnMaxEntries: 100,

@@ -7,8 +7,9 @@ using Grpc.Net.Client;
 namespace Sidecar.Bench.Driver;
 
 /// <summary>
-/// The daemon as its own process (<c>dotnet Sidecar.dll</c>) on a temporary socket, so its CPU and
-/// memory can be read from <c>/proc</c> apart from the driver's. Its log goes to a file.
+/// A server under test as its own process (the daemon, AOT or JIT, or the floor reference) on a
+/// temporary socket, so its CPU and memory can be read from <c>/proc</c> apart from the driver's.
+/// Its log goes to a file.
 /// </summary>
 internal sealed partial class DaemonProcess : IAsyncDisposable
 {
@@ -37,8 +38,8 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     /// <summary>From asking the OS to start the process to <c>grpc.health.v1</c> readiness answering SERVING on the socket.</summary>
     public double StartupMs { get; private set; }
 
-    /// <summary>Starts the daemon with the bench key (<c>bench</c> → the bench upstream) and any extra settings.</summary>
-    public static async Task<DaemonProcess> StartAsync(string daemonDll, string workDir, string name, Uri upstream, IEnumerable<string> extraArgs, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    /// <summary>Starts the server; the daemon gets the bench key (<c>bench</c> → the bench upstream) and any extra settings.</summary>
+    public static async Task<DaemonProcess> StartAsync(DaemonBuild build, string workDir, string name, Uri upstream, IEnumerable<string> extraArgs, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var socket = Path.Combine(workDir, $"{name}.sock");
         var logPath = Path.Combine(workDir, $"{name}.log");
@@ -46,10 +47,14 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         // exec keeps the pid: the pid we hold is the daemon's, not a shell's.
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add("exec \"$0\" \"$@\" >\"$SIDECAR_BENCH_LOG\" 2>&1");
-        info.ArgumentList.Add("dotnet");
-        info.ArgumentList.Add(daemonDll);
-        foreach (var arg in new[]
+        info.ArgumentList.Add(build.Program);
+        foreach (var arg in build.Arguments)
         {
+            info.ArgumentList.Add(arg);
+        }
+
+        string[] sidecarArgs =
+        [
             $"--Sidecar:Socket={socket}",
             "--Sidecar:HealthPort=0",
             "--Sidecar:HttpPort=0",
@@ -60,7 +65,8 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
             // The bench measures the daemon, not its per-key limits (256 in flight by default):
             // the closed-loop and ramp phases would otherwise be refused with LOCAL_LIMIT.
             "--Sidecar:Keys:bench:Limits:MaxConcurrentRequests=0",
-        }.Concat(extraArgs))
+        ];
+        foreach (var arg in build.IsSidecar ? sidecarArgs.Concat(extraArgs) : ["-socket", socket])
         {
             info.ArgumentList.Add(arg);
         }
@@ -81,7 +87,7 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         var start = Ticks.Now;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the daemon");
         var channel = SidecarTarget.Channel(socket);
-        var daemon = new DaemonProcess(process, socket, logPath, channel);
+        var daemon = new DaemonProcess(process, socket, logPath, channel) { Build = build };
         try
         {
             await daemon.WaitReadyAsync(cancellationToken);
@@ -137,6 +143,8 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     public double CpuSeconds() => ProcStat.CpuSeconds(Pid);
 
     public double RssMiB() => ProcStat.RssMiB(Pid);
+
+    public DaemonBuild Build { get; private init; } = null!;
 
     public string LogTail(int lines = 20)
     {

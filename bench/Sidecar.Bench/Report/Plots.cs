@@ -20,7 +20,7 @@ internal static class Plots
         Directory.CreateDirectory(directory);
         var written = new List<string>();
 
-        var unary = results.Unary.Select(u => u.Name).Where(run.PlotSamples.ContainsKey).Take(2).ToList();
+        var unary = results.Unary.Where(u => u.Daemon == results.MainDaemon).Select(u => u.Name).Where(run.PlotSamples.ContainsKey).Take(2).ToList();
         if (unary.Count > 0)
         {
             var series = new List<Series>();
@@ -47,9 +47,10 @@ internal static class Plots
             written.Add(TtftCdf);
         }
 
-        if (results.Memory.Churn.Count > 1)
+        var churned = results.Daemons.Where(d => d.Memory.Churn.Count > 1).ToList();
+        if (churned.Count > 0)
         {
-            ChurnPlot(Path.Combine(directory, ChurnRss), results.Memory);
+            ChurnPlot(Path.Combine(directory, ChurnRss), churned);
             written.Add(ChurnRss);
         }
 
@@ -108,24 +109,34 @@ internal static class Plots
         plot.SavePng(path, 1000, 600);
     }
 
-    private static void ChurnPlot(string path, MemoryFigures memory)
+    private static void ChurnPlot(string path, List<DaemonFigures> daemons)
     {
         var plot = new Plot();
-        var xs = memory.Churn.Select(p => p.Calls / 1000.0).ToArray();
-        var ys = memory.Churn.Select(p => p.RssMiB).ToArray();
-        var line = plot.Add.Scatter(xs, ys);
-        line.LegendText = "daemon RSS (VmRSS)";
-        line.Color = SidecarColor;
-        line.LineWidth = 2;
-        line.MarkerSize = 3;
+        var memory = daemons[0].Memory;
+        Color[] colors = [SidecarColor, DirectColor, Colors.Green];
+        var xMax = 0.0;
+        var yMax = 0.0;
+        foreach (var (daemon, i) in daemons.Select((d, i) => (d, i)))
+        {
+            var xs = daemon.Memory.Churn.Select(p => p.Calls / 1000.0).ToArray();
+            var ys = daemon.Memory.Churn.Select(p => p.RssMiB).ToArray();
+            var line = plot.Add.Scatter(xs, ys);
+            line.LegendText = $"{daemon.Name} daemon RSS (VmRSS), {daemon.Memory.ChurnSeconds:F0} s";
+            line.Color = colors[i % colors.Length];
+            line.LineWidth = 2;
+            line.MarkerSize = 3;
+            xMax = Math.Max(xMax, xs.Max());
+            yMax = Math.Max(yMax, ys.Max());
+        }
+
         var full = plot.Add.VerticalLine(memory.ChurnMaxEntries / 1000.0);
-        full.LegendText = $"cache full ({MarkdownReport.Count(memory.ChurnMaxEntries)} entries)";
+        full.LegendText = $"cache full ({Units.Count(memory.ChurnMaxEntries)} entries)";
         full.LinePattern = LinePattern.Dashed;
         full.Color = Colors.Gray;
-        plot.Title($"Daemon memory while {MarkdownReport.Count(memory.ChurnKeys)} distinct key refs pass through a cache of {MarkdownReport.Count(memory.ChurnMaxEntries)}");
-        plot.XLabel($"distinct key refs used so far (thousands; one per call, {memory.ChurnSeconds:F0} s in all)");
+        plot.Title($"Daemon memory while {Units.Count(memory.ChurnKeys)} distinct key refs pass through a cache of {Units.Count(memory.ChurnMaxEntries)}");
+        plot.XLabel("distinct key refs used so far (thousands; one call each, 16 callers)");
         plot.YLabel("RSS (MiB)");
-        plot.Axes.SetLimits(0, xs.Max() * 1.02, 0, ys.Max() * 1.15);
+        plot.Axes.SetLimits(0, xMax * 1.02, 0, yMax * 1.15);
         plot.ShowLegend(Alignment.LowerRight);
         plot.SavePng(path, 1000, 600);
     }
