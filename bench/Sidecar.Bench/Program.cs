@@ -14,6 +14,8 @@ using Sidecar.Bench.Upstream;
 //     The load run. --out gets results.json and the PNG figures, --doc the Markdown report.
 //     --aot: the published Native AOT daemon, measured beside the JIT one (and the main daemon of the
 //     detailed phases); --floor: bench/floor's binary (the floor reference and the socket round trip).
+//     --aot-b BINARY [--aot-b-env NAME=VALUE]...: an A/B experiment, a second AOT daemon (or the same
+//     binary with other environment) measured beside the first in the same alternating rounds.
 //     --only/--daemon-env/--daemon-arg/--daemon-dll make an experiment (a subset, or the daemon run or built
 //     differently); see BenchOptions.
 //     --smoke: a few seconds of every phase; prints "bench-smoke-checks: passed=N failed=M" and exits 1 on a failure.
@@ -40,7 +42,7 @@ if (args.Length == 0 || args[0] != "run")
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 var smoke = args.Contains("--smoke");
 var options = BenchOptions.Parse(args);
-if ((options.IsExperiment || Option("--daemon-dll") is not null) && (Option("--out") is null || Option("--doc") is null))
+if ((options.IsExperiment || Option("--daemon-dll") is not null || Option("--aot-b") is not null) && (Option("--out") is null || Option("--doc") is null))
 {
     Console.Error.WriteLine("bench: an experiment (--only, --daemon-env, --daemon-arg, --daemon-dll) needs --out and --doc, so it does not overwrite the published report.");
     return 2;
@@ -77,6 +79,20 @@ foreach (var (option, make) in new (string, Func<string, DaemonBuild>)[] { ("--a
 
         builds.Add(make(Path.GetFullPath(path)));
     }
+}
+
+if (Option("--aot-b") is { } variant)
+{
+    var env = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i < args.Length - 1; i++)
+    {
+        if (args[i] == "--aot-b-env" && args[i + 1].Split('=', 2) is [var name, var value])
+        {
+            env[name] = value;
+        }
+    }
+
+    builds.Insert(1, DaemonBuild.AotVariant(Path.GetFullPath(variant), env));
 }
 
 if (!args.Contains("--no-jit") || builds.All(b => !b.IsSidecar))

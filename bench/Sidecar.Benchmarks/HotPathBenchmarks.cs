@@ -31,6 +31,7 @@ public class HotPathBenchmarks
     private CompleteRequest _request = null!;
     private StreamingChatCompletionUpdate _update = null!;
     private OpenAIClient _client = null!;
+    private ChatClientCache _chats = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -61,6 +62,7 @@ public class HotPathBenchmarks
         _key = _resolver.Resolve("team-a");
         _client = _cache.GetOrCreate(_key);
         _validator = _services.GetRequiredService<RequestValidator>();
+        _chats = _services.GetRequiredService<ChatClientCache>();
 
         _request = new CompleteRequest
         {
@@ -93,9 +95,13 @@ public class HotPathBenchmarks
     [Benchmark]
     public object ResolveKeyHit() => _resolver.Resolve("team-a");
 
-    /// <summary>The SDK's chat client for the model: the daemon takes a new one on every call.</summary>
+    /// <summary>The SDK's chat client for the model, as the SDK makes it (what the daemon did on every call).</summary>
     [Benchmark]
     public ChatClient GetChatClient() => _client.GetChatClient(Model);
+
+    /// <summary>The chat client for (client, model) from <see cref="ChatClientCache"/>: what the daemon does now.</summary>
+    [Benchmark]
+    public ChatClient ChatClientHit() => _chats.For(_client, Model);
 
     /// <summary>Field checks of a valid request (walks every message).</summary>
     [Benchmark]

@@ -13,12 +13,19 @@ namespace Sidecar.Bench.Driver;
 /// <param name="PublishDirectory">The published folder whose size estimates the image, when there is one.</param>
 internal sealed record DaemonBuild(string Name, string Description, string Program, IReadOnlyList<string> Arguments, bool IsSidecar, string? PublishDirectory)
 {
+    /// <summary>Environment of this server only (an A/B experiment: <c>--aot-b</c> with <c>--aot-b-env</c>).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     public const string Aot = "AOT";
     public const string Jit = "JIT";
     public const string Floor = "floor";
 
     public static DaemonBuild AotBinary(string binary) =>
         new(Aot, $"Native AOT binary `{Path.GetFileName(binary)}` (`scripts/publish.sh`)", binary, [], true, Path.GetDirectoryName(binary));
+
+    /// <summary>A second AOT binary or the same one run differently, measured beside the first in the same rounds.</summary>
+    public static DaemonBuild AotVariant(string binary, IReadOnlyDictionary<string, string> environment) =>
+        new("AOT-B", $"A/B variant: `{binary}`{string.Concat(environment.Select(e => $" {e.Key}={e.Value}"))}", binary, [], true, Path.GetDirectoryName(binary)) { Environment = environment };
 
     public static DaemonBuild JitDll(string dll) =>
         new(Jit, "JIT: `dotnet src/Sidecar/bin/Release/net10.0/Sidecar.dll` (Release build)", "dotnet", [dll], true, null);

@@ -71,7 +71,7 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var (variable, value) in environment)
+        foreach (var (variable, value) in environment.Concat(build.Environment))
         {
             info.Environment[variable] = value;
         }

@@ -69,7 +69,7 @@ internal static partial class MarkdownReport
 
         md.Line();
         md.Paragraph("`CacheHit`: `ClientCache.GetOrCreate` for a cached key. `ResolveKeyHit`: `KeyResolver.Resolve` from its cache. " +
-          "`GetChatClient`: the `ChatClient` for a (client, model). `Validate`: `RequestValidator.Validate` on the bench request. " +
+          "`GetChatClient`: `OpenAIClient.GetChatClient(model)`, what the daemon did on every call; `ChatClientHit`: the same from `ChatClientCache`, what it does now. `Validate`: `RequestValidator.Validate` on the bench request. " +
           "`MapRequest`: `ChatRequestMapper.Messages` + `Options`. `MapChunk`: `ChatResponseMapper.Chunk` for one streamed token. " +
           "`EchoUnary` / `EchoStream`: the whole daemon, in process over a real Unix socket (Kestrel, gRPC, the pipeline, the echo provider), " +
           "one call with Grpc.Net.Client: the allocations include the client's.");

@@ -83,6 +83,7 @@ internal static class SidecarApp
         services.TryAddSingleton<IOpenAIClientFactory, OpenAIClientFactory>();
         services.AddSingleton<ClientCache>();
         services.AddSidecarResilience();
+        services.AddSingleton<ChatClientCache>();
         services.AddSingleton<OpenAIChatProvider>();
         services.AddSingleton<EchoChatProvider>();
         services.AddSingleton<ChatProviders>();

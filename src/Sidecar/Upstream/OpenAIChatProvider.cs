@@ -16,6 +16,7 @@ namespace Sidecar.Upstream;
 /// </summary>
 internal sealed class OpenAIChatProvider(
     ClientCache clients,
+    ChatClientCache chats,
     UpstreamResilience resilience,
     LocalLimits limits,
     LiveOptions options,
@@ -25,7 +26,7 @@ internal sealed class OpenAIChatProvider(
     public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, DateTime deadline, CancellationToken cancellationToken)
     {
         using var slot = await limits.AcquireAsync(key, stream: false, cancellationToken).ConfigureAwait(false);
-        var chat = clients.GetOrCreate(key).GetChatClient(request.Model);
+        var chat = chats.For(clients.GetOrCreate(key), request.Model);
         var messages = ChatRequestMapper.Messages(request);
         var chatOptions = ChatRequestMapper.Options(request);
         return await resilience.ExecuteAsync(
@@ -69,7 +70,7 @@ internal sealed class OpenAIChatProvider(
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var slot = await limits.AcquireAsync(key, stream: true, cancellationToken).ConfigureAwait(false);
-        var chat = clients.GetOrCreate(key).GetChatClient(request.Model);
+        var chat = chats.For(clients.GetOrCreate(key), request.Model);
         var messages = ChatRequestMapper.Messages(request);
         var chatOptions = ChatRequestMapper.Options(request);
         var settings = options.Current.Resilience;
