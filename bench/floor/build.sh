@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the bench's floor reference (main.go) offline against Debian's Go packages, as
 # clients/go/test.sh does: vendor/ (gitignored) links into /usr/share/gocode/src, plus this
-# repository's clients/go as sidecar.dev/client (its generated sidecarv1 package).
+# repository's clients/go as sidecar.dev/sidecar (its generated sidecarv1 package).
 #
 #   bench/floor/build.sh OUTPUT   writes the binary to OUTPUT; exits 3 when Go or Debian's grpc
 #                                 sources are missing (the bench then runs without the floor)
@@ -21,7 +21,7 @@ mkdir -p vendor/sidecar.dev
 for top in github.com golang.org google.golang.org; do
   ln -s "$gocode/$top" "vendor/$top"
 done
-ln -s ../../../../clients/go vendor/sidecar.dev/client
+ln -s ../../../../clients/go vendor/sidecar.dev/sidecar
 awk '
   /^require \(/ { inreq = 1; next }
   inreq && /^\)/ { inreq = 0; next }

@@ -3,11 +3,11 @@ module sidecar.dev/bench/floor
 go 1.19
 
 // The versions Debian 12 packages (build.sh builds against /usr/share/gocode/src, as clients/go does);
-// sidecar.dev/client is this repository's clients/go, linked into vendor/ by build.sh.
+// sidecar.dev/sidecar is this repository's clients/go, linked into vendor/ by build.sh.
 require (
 	google.golang.org/grpc v1.33.3
 	google.golang.org/protobuf v1.28.1
-	sidecar.dev/client v0.0.0
+	sidecar.dev/sidecar v0.0.0
 )
 
 require (

@@ -24,7 +24,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	pb "sidecar.dev/client/sidecarv1"
+	pb "sidecar.dev/sidecar/sidecarv1"
 )
 
 func main() {
