@@ -190,14 +190,14 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
             foreach (var build in builds)
             {
                 await using var daemon = await StartDaemonAsync(build, $"start{i}-{build.Name}", [], ct);
-                Figures(build).Startup.Add(new StartupRun(daemon.StartupMs, daemon.RssMiB()));
+                Figures(build).Startup.Add(new StartupRun(daemon.StartupMs, daemon.RssMiB(), daemon.CpuSeconds() * 1000));
             }
         }
 
         foreach (var figures in _results.Daemons)
         {
             figures.StartupMs = Distribution.Of(figures.Startup.Select(s => s.ReadyMs).ToList());
-            log.WriteLine($"bench:   {figures.Name} ready after {string.Join(", ", figures.Startup.Select(s => $"{s.ReadyMs:F0}"))} ms");
+            log.WriteLine($"bench:   {figures.Name} ready after {string.Join(", ", figures.Startup.Select(s => $"{s.ReadyMs:F0}"))} ms, CPU until then {string.Join(", ", figures.Startup.Select(s => $"{s.CpuMs:F0}"))} ms");
         }
 
         return 0;

@@ -51,7 +51,8 @@ internal sealed class MachineInfo
     public string LoadAverageAfter { get; set; } = string.Empty;
 }
 
-internal sealed record StartupRun(double ReadyMs, double RssMiB);
+/// <param name="CpuMs">CPU the process had used when it answered SERVING: what start-up costs a quiet machine.</param>
+internal sealed record StartupRun(double ReadyMs, double RssMiB, double CpuMs = double.NaN);
 
 /// <summary>What one server (AOT, JIT or the floor) measured outside the per-call tables.</summary>
 internal sealed class DaemonFigures

@@ -38,7 +38,7 @@ internal static partial class MarkdownReport
         yield return new($"RSS with {Count(m.KeysCount)} cached key refs", i => PerDaemon(i, d => d.IsSidecar ? MbCell(d.Memory.Keys1000MiB) : None), "≤ 64 MB", 64 / MiBToMB);
         yield return new($"peak RSS under the {BenchSettings.CpuCallers}-caller load", i => PerDaemon(i, d => MbCell(d.Memory.PeakLoadMiB)), "≤ 80 MB", 80 / MiBToMB);
         yield return new($"RSS growth under the churn of {Count(m.ChurnKeys)} key refs (MaxEntries {Count(m.ChurnMaxEntries)}), per 10 000 keys once the cache is full", i => PerDaemon(i, Churn), "≤ 1 MB", 1 / MiBToMB);
-        yield return new("start → SERVING, p50", i => PerDaemon(i, d => (Ms(d.StartupMs.P50), d.StartupMs.P50)), "≤ 100 ms", 100);
+        yield return new("start → SERVING, p50 (CPU used until then, p50)", i => PerDaemon(i, d => ($"{Ms(d.StartupMs.P50)} ({Ms(Distribution.Of(d.Startup.Select(s => s.CpuMs).ToList()).P50)})", d.StartupMs.P50)), "≤ 100 ms", 100);
         yield return new($"daemon CPU per unary call, `openai` → loopback upstream, {BenchSettings.CpuCallers} callers", i => CpuCells(i, "openai", "unary", BenchSettings.CpuCallers, floor: false), "≤ 0.15 ms", 0.15);
         yield return new("daemon CPU per unary call, `openai`, 1 caller", i => CpuCells(i, "openai", "unary", 1, floor: false), "—", null);
         yield return new($"daemon CPU per unary call, `echo` (floor: its canned reply), {BenchSettings.CpuCallers} callers", i => CpuCells(i, "echo", "unary", BenchSettings.CpuCallers, floor: true), "≤ 0.10 ms (0.6× the floor)", 0.10);
@@ -49,7 +49,7 @@ internal static partial class MarkdownReport
         yield return new("added latency p50, one caller at 1 000 req/s open loop (`openai` − direct)", i => PerDaemon(i, d => Added(i, d, p => p.P50)), "≤ 150 µs", 150);
         yield return new("added latency p99, same run", i => PerDaemon(i, d => Added(i, d, p => p.P99)), "≤ 1 000 µs", 1000);
         yield return new("latency p50 / p99 of the `echo` path (floor: its reply) at 1 000 req/s, and p50 ratio to the floor", i => PerDaemon(i, d => EchoLatency(i, d)), "—", null);
-        yield return new("image size estimate: publish folder + runtime-deps chiseled base (~6 MB, see Image size)", i => PerDaemon(i, d => d.PublishBytes > 0 ? ($"{Bytes(d.PublishBytes + BaseImageBytes)} ({Bytes(d.PublishBytes)} + base)", (d.PublishBytes + BaseImageBytes) / 1e6) : None), "≤ 50 MB", 50);
+        yield return new("image size estimate: publish folder + runtime-deps chiseled base (~13 MB, see Image size)", i => PerDaemon(i, d => d.PublishBytes > 0 ? ($"{Bytes(d.PublishBytes + BaseImageBytes)} ({Bytes(d.PublishBytes)} + base)", (d.PublishBytes + BaseImageBytes) / 1e6) : None), "≤ 50 MB", 50);
         yield return new("Unix-socket round trip between two processes, p50 / p99 (the absolute floor)", i => PerDaemon(i, d => d.Name == DaemonBuild.Floor && i.Results.SocketRoundTripUs.Count > 0 ? ($"{Us(i.Results.SocketRoundTripUs.P50)} / {Us(i.Results.SocketRoundTripUs.P99)}", double.NaN) : None), "—", null);
     }
 
@@ -115,10 +115,11 @@ internal static partial class MarkdownReport
     }
 
     /// <summary>
-    /// The runtime-deps chiseled base, compressed: Canonical's announcement of chiselled Ubuntu base
-    /// images for self-contained .NET apps gives them as "6 MB-size". No Docker engine here to measure it.
+    /// The runtime-deps chiseled base, uncompressed: the figure docs/deployment.md uses (about 13 MB);
+    /// Canonical's announcement of chiselled Ubuntu base images for self-contained .NET apps calls them
+    /// "6 MB-size" (compressed). No Docker engine here to measure it.
     /// </summary>
-    private const long BaseImageBytes = 6_000_000;
+    private const long BaseImageBytes = 13_000_000;
 
     private static void OtherFigures(MarkdownWriter md, ReportInput input)
     {
