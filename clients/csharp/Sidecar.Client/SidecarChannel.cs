@@ -76,6 +76,10 @@ public sealed class SidecarChannel : IDisposable
         {
             invoker = invoker.Intercept(new DefaultDeadlineInterceptor(d, timeProvider));
         }
+        if (options.ThrowOperationCanceledOnCancellation)
+        {
+            invoker = invoker.Intercept(new CancellationInterceptor());
+        }
         return new SidecarChannel(path, channel, invoker, timeProvider);
     }
 

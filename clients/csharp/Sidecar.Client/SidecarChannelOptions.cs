@@ -16,4 +16,12 @@ public sealed class SidecarChannelOptions
     /// The largest message the client accepts, in bytes. Default: <see langword="null"/>, gRPC's 4 MiB.
     /// </summary>
     public int? MaxReceiveMessageSize { get; set; }
+
+    /// <summary>
+    /// When the caller's <see cref="CancellationToken"/> cancels a call, throw an
+    /// <see cref="OperationCanceledException"/> (as the rest of .NET does) rather than gRPC's
+    /// <c>RpcException(StatusCode.Cancelled)</c>. Default: <see langword="true"/>. A deadline that
+    /// passes is not a cancellation: it stays an <c>RpcException(DeadlineExceeded)</c>.
+    /// </summary>
+    public bool ThrowOperationCanceledOnCancellation { get; set; } = true;
 }
