@@ -44,10 +44,10 @@ export type ResponseFormatType =
 
 /** One chat-completion request. */
 export interface CompleteRequest {
-  /** Required. The key reference to call with, e.g. "team-a" (never a secret). */
-  keyRef: string;
-  /** Required. The upstream model name, e.g. "gpt-4o-mini". */
-  model: string;
+  /** The key reference to call with, e.g. "team-a" (never a secret). Required unless the client has a default (`ConnectOptions.keyRef`). */
+  keyRef?: string;
+  /** The upstream model name, e.g. "gpt-4o-mini". Required unless the client has a default (`ConnectOptions.model`). */
+  model?: string;
   /** Required, at least one. The conversation so far, oldest first. */
   messages: MessageInit[];
   /** 0 to 2. Unset: the upstream's default. */
@@ -243,6 +243,44 @@ export class SidecarError extends Error {
   constructor(message: string, fields?: Partial<Omit<SidecarError, 'name' | 'message' | 'codeName'>> & { cause?: unknown });
 }
 
+/**
+ * What a call rejects with when its `signal` aborts (as Node's own APIs do); the gRPC call is
+ * cancelled on the daemon too. `cause` is the signal's reason.
+ */
+export class AbortError extends Error {
+  readonly name: 'AbortError';
+  readonly code: 'ABORT_ERR';
+  constructor(message?: string, options?: { cause?: unknown });
+}
+
+// ---------------------------------------------------------------- stream accumulator
+
+/** Merges the chunks of one stream into the answer `complete` would have given. */
+export class StreamAccumulator {
+  constructor();
+  readonly id: string;
+  readonly model: string;
+  /** FINISH_REASON_UNSPECIFIED until the last chunk. */
+  readonly finishReason: FinishReason;
+  /** The last chunk's usage; null until then. */
+  readonly usage: Usage | null;
+  /** Whether the last chunk (the one with a finish reason) has been added. */
+  readonly finished: boolean;
+  /** The content so far. */
+  readonly content: string;
+  /** Adds the next chunk (tool-call deltas merged by index); throws after the last chunk. */
+  add(chunk: CompleteChunk): this;
+  /** The tool calls so far, ordered by index. */
+  toolCalls(): ToolCall[];
+  /** The answer (role ROLE_ASSISTANT, content, tool calls); throws when the stream has not finished. */
+  finalMessage(): Message;
+  /** The answer as `complete` returns it; throws when the stream has not finished. */
+  toResponse(): CompleteResponse & { message: Message };
+}
+
+/** Reads a whole stream and resolves with the merged answer (the shape `complete` resolves with). */
+export function accumulate(stream: AsyncIterable<CompleteChunk>): Promise<CompleteResponse & { message: Message }>;
+
 // ---------------------------------------------------------------- client
 
 export interface ConnectOptions {
@@ -252,6 +290,12 @@ export interface ConnectOptions {
   defaultDeadlineMs?: number;
   /** Passed on to the gRPC channel. */
   channelOptions?: ChannelOptions;
+  /** The key reference of requests that name none. */
+  keyRef?: string;
+  /** The model of requests that name none. */
+  model?: string;
+  /** Aborts connect()'s readiness wait (it then rejects with an AbortError). */
+  signal?: AbortSignal;
 }
 
 export interface CallOptions {
@@ -259,7 +303,7 @@ export interface CallOptions {
   deadline?: Date | number;
   /** A deadline relative to now, in ms (0: none). Wins over the client's default deadline. */
   timeoutMs?: number;
-  /** Aborting the signal cancels the call (it then fails with CANCELLED). */
+  /** Aborting the signal cancels the call; it then rejects (or the stream throws) with an AbortError. */
   signal?: AbortSignal;
   /** Request headers (ASCII values; keys ending in -bin take Buffers). */
   metadata?: { [key: string]: string | Buffer };
@@ -278,12 +322,18 @@ export class SidecarClient {
   readonly socketPath: string;
   /** The deadline of calls that set none, in ms; null: no deadline. */
   readonly defaultDeadlineMs: number | null;
+  /** The key reference of requests that name none; null: none. */
+  readonly keyRef: string | null;
+  /** The model of requests that name none; null: none. */
+  readonly model: string | null;
+  /** The request with the client's keyRef and model where it names none (a copy when anything changes). */
+  withDefaults(request: CompleteRequest): CompleteRequest;
   /** The whole answer; rejects with a SidecarError. */
   complete(request: CompleteRequest, options?: CallOptions): Promise<CompleteResponse>;
   /** The answer as it is produced; the last chunk carries finishReason and usage. */
   streamComplete(request: CompleteRequest, options?: CallOptions): ChunkStream;
-  /** Resolves once health reports SERVING; rejects with DEADLINE_EXCEEDED after timeoutMs. */
-  waitForReady(timeoutMs?: number): Promise<void>;
+  /** Resolves once health reports SERVING; rejects with DEADLINE_EXCEEDED after timeoutMs, or an AbortError. */
+  waitForReady(timeoutMs?: number, options?: { signal?: AbortSignal }): Promise<void>;
   /** Closes the channel; the process can then exit. */
   close(): void;
 }

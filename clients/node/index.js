@@ -3,11 +3,15 @@
 const grpc = require('@grpc/grpc-js');
 const client = require('./lib/client');
 const errors = require('./lib/errors');
+const accumulator = require('./lib/accumulate');
 
 module.exports = {
   connect: client.connect,
   SidecarClient: client.SidecarClient,
   SidecarError: errors.SidecarError,
+  AbortError: errors.AbortError,
+  StreamAccumulator: accumulator.StreamAccumulator,
+  accumulate: accumulator.accumulate,
   resolveSocketPath: client.resolveSocketPath,
   decodeStatusDetails: errors.decodeStatusDetails,
   DEFAULT_SOCKET_PATH: client.DEFAULT_SOCKET_PATH,

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 npm ci --no-audit --no-fund --loglevel=error
-exec node --test test/*.test.js
+exec node --test test/*.test.js test/*.test.mjs

@@ -1,7 +1,7 @@
 'use strict';
 const grpc = require('@grpc/grpc-js');
 const { grpcPackages } = require('./protos');
-const { SidecarError, toSidecarError } = require('./errors');
+const { SidecarError, abortErrorOf, toSidecarError } = require('./errors');
 
 const DEFAULT_SOCKET_PATH = '/var/run/sidecar/sidecar.sock';
 const SOCKET_ENV = 'SIDECAR_SOCKET';
@@ -31,6 +31,8 @@ function positiveOrNull(ms) {
 class SidecarClient {
   constructor(socketPath, options = {}) {
     this.socketPath = resolveSocketPath(socketPath);
+    this.keyRef = options.keyRef || null;
+    this.model = options.model || null;
     this.defaultDeadlineMs =
       options.defaultDeadlineMs === undefined ? DEFAULT_DEADLINE_MS : positiveOrNull(options.defaultDeadlineMs);
     const pkg = grpcPackages();
@@ -58,28 +60,39 @@ class SidecarClient {
     return callOptions;
   }
 
+  /** The request with the client's keyRef and model where it names none (a copy; the argument is not modified). */
+  withDefaults(request) {
+    const keyRef = request.keyRef || this.keyRef;
+    const model = request.model || this.model;
+    if (keyRef === request.keyRef && model === request.model) return request;
+    return { ...request, ...(keyRef ? { keyRef } : {}), ...(model ? { model } : {}) };
+  }
+
   _metadata(options) {
     const metadata = new grpc.Metadata();
     for (const [key, value] of Object.entries(options?.metadata ?? {})) metadata.add(key, value);
     return metadata;
   }
 
-  /** Calls Complete: resolves with the whole CompleteResponse, rejects with a SidecarError. */
+  /**
+   * Calls Complete: resolves with the whole CompleteResponse, rejects with a SidecarError (or an
+   * AbortError when options.signal aborts; the call is then cancelled on the daemon too).
+   */
   complete(request, options = {}) {
     return new Promise((resolve, reject) => {
       const signal = options.signal;
       if (signal?.aborted) {
-        reject(new SidecarError('CANCELLED: aborted before the call started', { code: grpc.status.CANCELLED }));
+        reject(abortErrorOf(signal));
         return;
       }
       let onAbort;
       const call = this._completions.Complete(
-        request,
+        this.withDefaults(request),
         this._metadata(options),
         this._callOptions(options),
         (err, response) => {
           if (onAbort) signal.removeEventListener('abort', onAbort);
-          if (err) reject(toSidecarError(err));
+          if (err) reject(signal?.aborted && err.code === grpc.status.CANCELLED ? abortErrorOf(signal) : toSidecarError(err));
           else resolve(response);
         },
       );
@@ -93,24 +106,34 @@ class SidecarClient {
   /**
    * Calls StreamComplete: returns an async iterable of CompleteChunk. Iteration ends after the last
    * chunk (the one with finishReason); a failed stream throws a SidecarError. Leaving the loop early
-   * (break, return, throw) or aborting options.signal cancels the call.
+   * (break, return, throw) cancels the call; aborting options.signal cancels it and makes the
+   * iteration throw an AbortError. Merge the chunks with accumulate().
    */
   streamComplete(request, options = {}) {
     const signal = options.signal;
-    const call = this._completions.StreamComplete(request, this._metadata(options), this._callOptions(options));
+    if (signal?.aborted) {
+      // Never start a call that is already aborted: the first next() rejects.
+      const aborted = (async function* () { throw abortErrorOf(signal); })();
+      aborted.cancel = () => {};
+      return aborted;
+    }
+    const call = this._completions.StreamComplete(this.withDefaults(request), this._metadata(options), this._callOptions(options));
     let onAbort;
     if (signal) {
       onAbort = () => call.cancel();
-      if (signal.aborted) call.cancel();
-      else signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     }
     const iterate = async function* () {
       let finished = false;
       try {
-        for await (const chunk of call) yield chunk;
+        for await (const chunk of call) {
+          if (signal?.aborted) throw abortErrorOf(signal);
+          yield chunk;
+        }
         finished = true;
       } catch (err) {
         finished = true;
+        if (signal?.aborted) throw err?.name === 'AbortError' ? err : abortErrorOf(signal);
         throw toSidecarError(err);
       } finally {
         if (onAbort) signal.removeEventListener('abort', onAbort);
@@ -124,20 +147,24 @@ class SidecarClient {
 
   /**
    * Resolves once the sidecar reports SERVING for sidecar.v1.Completions on grpc.health.v1, or
-   * rejects with a SidecarError (DEADLINE_EXCEEDED, with the last status seen) after timeoutMs.
+   * rejects with a SidecarError (DEADLINE_EXCEEDED, with the last status seen) after timeoutMs,
+   * or with an AbortError when options.signal aborts.
    */
-  async waitForReady(timeoutMs = DEFAULT_READY_TIMEOUT_MS) {
+  async waitForReady(timeoutMs = DEFAULT_READY_TIMEOUT_MS, options = {}) {
+    const signal = options.signal;
     const deadline = Date.now() + timeoutMs;
     let delayMs = 25;
     let last = 'no answer';
     for (;;) {
+      if (signal?.aborted) throw abortErrorOf(signal);
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       try {
-        const status = await this._check(new Date(Date.now() + remaining));
+        const status = await this._check(new Date(Date.now() + remaining), signal);
         if (status === 'SERVING') return;
         last = `health status ${status}`;
       } catch (err) {
+        if (signal?.aborted) throw abortErrorOf(signal);
         if (err.code === grpc.status.UNIMPLEMENTED) {
           throw new SidecarError(`UNIMPLEMENTED: ${this.socketPath} does not serve grpc.health.v1`, {
             code: err.code,
@@ -149,7 +176,7 @@ class SidecarClient {
       const pause = Math.min(delayMs, deadline - Date.now());
       if (pause <= 0) break;
       // Back off between health checks: the daemon may still be starting (NOT_SERVING).
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await sleep(pause, signal);
       delayMs = Math.min(delayMs * 2, 500);
     }
     throw new SidecarError(
@@ -158,14 +185,17 @@ class SidecarClient {
     );
   }
 
-  _check(deadline) {
+  _check(deadline, signal) {
     return new Promise((resolve, reject) => {
       // waitForReady: the call waits (until the deadline) for the socket to accept a connection.
       const metadata = new grpc.Metadata({ waitForReady: true });
-      this._health.Check({ service: HEALTH_SERVICE }, metadata, { deadline }, (err, response) => {
+      const onAbort = () => call.cancel();
+      const call = this._health.Check({ service: HEALTH_SERVICE }, metadata, { deadline }, (err, response) => {
+        signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve(response.status);
       });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -176,16 +206,32 @@ class SidecarClient {
   }
 }
 
+/** Resolves after ms, or rejects with an AbortError when signal aborts first. */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortErrorOf(signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /**
  * Creates a client for the sidecar at socketPath (else $SIDECAR_SOCKET, else the default path) and
- * waits until it is ready (readyTimeoutMs, default 10 s; 0 skips the wait).
+ * waits until it is ready (readyTimeoutMs, default 10 s; 0 skips the wait; options.signal aborts
+ * the wait).
  */
 async function connect(socketPath, options = {}) {
   const client = new SidecarClient(socketPath, options);
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   if (readyTimeoutMs > 0) {
     try {
-      await client.waitForReady(readyTimeoutMs);
+      await client.waitForReady(readyTimeoutMs, { signal: options.signal });
     } catch (err) {
       client.close();
       throw err;

@@ -27,6 +27,24 @@ class SidecarError extends Error {
   }
 }
 
+/**
+ * The error a call rejects with when its AbortSignal aborts (as Node's own APIs do): name
+ * 'AbortError', code 'ABORT_ERR', cause the signal's reason. The gRPC call is cancelled on the
+ * daemon too.
+ */
+class AbortError extends Error {
+  constructor(message = 'The operation was aborted', options = undefined) {
+    super(message, options);
+    this.name = 'AbortError';
+    this.code = 'ABORT_ERR';
+  }
+}
+
+/** The AbortError for an aborted signal. */
+function abortErrorOf(signal) {
+  return new AbortError('The operation was aborted', { cause: signal?.reason });
+}
+
 function durationToMs(duration) {
   if (!duration) return undefined;
   const seconds = Number(duration.seconds ?? 0);
@@ -115,4 +133,4 @@ function toSidecarError(err) {
   });
 }
 
-module.exports = { SidecarError, STATUS_DETAILS_KEY, CODE_NAMES, decodeStatusDetails, toSidecarError };
+module.exports = { SidecarError, AbortError, abortErrorOf, STATUS_DETAILS_KEY, CODE_NAMES, decodeStatusDetails, toSidecarError };

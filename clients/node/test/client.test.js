@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
-const { connect, SidecarClient, SidecarError, status } = require('..');
+const { connect, AbortError, SidecarClient, SidecarError, accumulate, status } = require('..');
 const { startFakeSidecar, errorWithDetails } = require('../testing/fake-sidecar');
 
 const request = { keyRef: 'echo', model: 'm', messages: [{ role: 'ROLE_USER', content: 'hi' }] };
@@ -167,16 +167,104 @@ test('complete_errorWithStatusDetails_surfacesReasonAndFieldViolations', async (
   });
 });
 
-test('complete_abortSignal_cancelsTheCall', async () => {
+test('complete_abortSignal_cancelsTheCallAndRejectsWithAbortError', async () => {
   let started;
+  let cancelled;
   const serverSawCall = new Promise((resolve) => { started = resolve; });
-  await withSidecar({ complete: () => started() }, async (client) => {
+  const serverSawCancel = new Promise((resolve) => { cancelled = resolve; });
+  const complete = (call) => {
+    call.on('cancelled', cancelled);
+    started();
+  };
+  await withSidecar({ complete }, async (client) => {
     const controller = new AbortController();
     const pending = client.complete(request, { signal: controller.signal });
     await serverSawCall;
-    controller.abort();
-    await assert.rejects(pending, (err) => err.code === status.CANCELLED);
+    controller.abort(new Error('user left'));
+    await assert.rejects(pending, (err) => {
+      assert.ok(err instanceof AbortError);
+      assert.equal(err.name, 'AbortError');
+      assert.equal(err.code, 'ABORT_ERR');
+      assert.equal(err.cause.message, 'user left');
+      return true;
+    });
+    await serverSawCancel;
   });
+});
+
+test('complete_signalAlreadyAborted_rejectsWithoutCalling', async () => {
+  let calls = 0;
+  const complete = (_call, callback) => {
+    calls += 1;
+    callback(null, {});
+  };
+  await withSidecar({ complete }, async (client) => {
+    await assert.rejects(client.complete(request, { signal: AbortSignal.abort() }), { name: 'AbortError' });
+    await client.complete(request); // the same client still works, and the server counts calls
+    assert.equal(calls, 1);
+  });
+});
+
+test('complete_clientDefaults_fillKeyRefAndModelTheRequestLacks', async () => {
+  const seen = [];
+  const complete = (call, callback) => {
+    seen.push([call.request.keyRef, call.request.model]);
+    callback(null, { id: 'c' });
+  };
+  await withSidecar({ complete }, async (client) => {
+    const bare = { messages: [{ role: 'ROLE_USER', content: 'hi' }] };
+    await client.complete(bare);
+    await client.complete({ ...bare, keyRef: 'team-b', model: 'gpt-y' });
+
+    assert.deepEqual(seen, [['team-a', 'gpt-x'], ['team-b', 'gpt-y']]);
+    assert.equal(bare.keyRef, undefined); // the caller's request is not modified
+  }, { keyRef: 'team-a', model: 'gpt-x' });
+});
+
+test('streamComplete_clientDefaults_fillKeyRefAndModel', async () => {
+  let seen;
+  const streamComplete = (call) => {
+    seen = [call.request.keyRef, call.request.model];
+    call.write({ contentDelta: 'ok', finishReason: 'FINISH_REASON_STOP' });
+    call.end();
+  };
+  await withSidecar({ streamComplete }, async (client) => {
+    const answer = await accumulate(client.streamComplete({ messages: [{ role: 'ROLE_USER', content: 'hi' }] }));
+    assert.equal(answer.message.content, 'ok');
+    assert.deepEqual(seen, ['team-a', 'gpt-x']);
+  }, { keyRef: 'team-a', model: 'gpt-x' });
+});
+
+test('accumulate_toolCallDeltasFromTheServer_mergesThemByIndex', async () => {
+  const streamComplete = (call) => {
+    call.write({ id: 'c', model: 'm', toolCallDeltas: [{ index: 1, id: 'call_b', name: 'time' }, { index: 0, id: 'call_a', name: 'weather', argumentsDelta: '{"ci' }] });
+    call.write({ toolCallDeltas: [{ index: 0, argumentsDelta: 'ty":"Paris"}' }, { index: 1, argumentsDelta: '{}' }] });
+    call.write({ finishReason: 'FINISH_REASON_TOOL_CALLS', usage: { promptTokens: 2, completionTokens: 1, totalTokens: 3 } });
+    call.end();
+  };
+  await withSidecar({ streamComplete }, async (client) => {
+    const answer = await accumulate(client.streamComplete(request));
+
+    assert.equal(answer.id, 'c');
+    assert.equal(answer.finishReason, 'FINISH_REASON_TOOL_CALLS');
+    assert.equal(answer.usage.totalTokens, 3);
+    assert.deepEqual(answer.message.toolCalls, [
+      { id: 'call_a', name: 'weather', argumentsJson: '{"city":"Paris"}' },
+      { id: 'call_b', name: 'time', argumentsJson: '{}' },
+    ]);
+  });
+});
+
+test('connect_signalAbortsTheReadinessWait_rejectsWithAbortError', async () => {
+  const fake = await startFakeSidecar({ check: (_call, callback) => callback(null, { status: 'NOT_SERVING' }) });
+  try {
+    const controller = new AbortController();
+    const pending = connect(fake.socketPath, { readyTimeoutMs: 30_000, signal: controller.signal });
+    controller.abort();
+    await assert.rejects(pending, { name: 'AbortError' });
+  } finally {
+    fake.stop();
+  }
 });
 
 test('streamComplete_chunks_areYieldedInOrder', async () => {
@@ -239,8 +327,11 @@ test('streamComplete_breakOutOfLoop_cancelsTheServerCall', async () => {
   });
 });
 
-test('streamComplete_abortSignal_throwsCancelled', async () => {
+test('streamComplete_abortSignal_cancelsTheCallAndThrowsAbortError', async () => {
+  let cancelled;
+  const serverSawCancel = new Promise((resolve) => { cancelled = resolve; });
   const streamComplete = (call) => {
+    call.on('cancelled', cancelled);
     call.write({ contentDelta: 'one' });
     call.write({ contentDelta: 'two' });
   };
@@ -254,9 +345,37 @@ test('streamComplete_abortSignal_throwsCancelled', async () => {
           if (count === 2) controller.abort();
         }
       })(),
-      (err) => err instanceof SidecarError && err.code === status.CANCELLED,
+      (err) => err instanceof AbortError,
     );
     assert.equal(count, 2);
+    await serverSawCancel;
+  });
+});
+
+test('streamComplete_signalAlreadyAborted_throwsWithoutCalling', async () => {
+  let calls = 0;
+  const streamComplete = (call) => {
+    calls += 1;
+    call.end();
+  };
+  await withSidecar({ streamComplete }, async (client) => {
+    await assert.rejects(
+      (async () => { for await (const _chunk of client.streamComplete(request, { signal: AbortSignal.abort() })) { /* none */ } })(),
+      { name: 'AbortError' },
+    );
+    for await (const _chunk of client.streamComplete(request)) { /* none */ }
+    assert.equal(calls, 1);
+  });
+});
+
+test('streamComplete_cancel_stillThrowsSidecarErrorCancelled', async () => {
+  const streamComplete = (call) => call.write({ contentDelta: 'one' });
+  await withSidecar({ streamComplete }, async (client) => {
+    const stream = client.streamComplete(request);
+    await assert.rejects(
+      (async () => { for await (const _chunk of stream) stream.cancel(); })(),
+      (err) => err instanceof SidecarError && err.code === status.CANCELLED,
+    );
   });
 });
 

@@ -1,5 +1,7 @@
 'use strict';
-// Type-checks types-test/usage.ts against index.d.ts with the TypeScript compiler.
+// Type-checks the usage examples against the package's declarations with the TypeScript compiler:
+// as CommonJS (types-test/, index.d.ts) and as an ES module (types-test/esm/, module nodenext,
+// resolved through the "exports" map to index.d.mts).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
@@ -7,17 +9,19 @@ const { execFileSync } = require('node:child_process');
 
 const packageDir = path.resolve(__dirname, '..');
 
-test('indexDts_typeChecksTheUsageExamples', (t) => {
-  let tsc;
-  try {
-    tsc = require.resolve('typescript/bin/tsc', { paths: [packageDir] });
-  } catch {
-    t.skip('typescript (a devDependency) is not installed');
-    return;
-  }
-  try {
-    execFileSync(process.execPath, [tsc, '-p', path.join(packageDir, 'types-test')], { cwd: packageDir, encoding: 'utf8' });
-  } catch (err) {
-    assert.fail(`tsc found type errors:\n${err.stdout}${err.stderr}`);
-  }
-});
+for (const [name, project] of [['commonJs', 'types-test'], ['esModule', 'types-test/esm']]) {
+  test(`indexDts_${name}_typeChecksTheUsageExamples`, (t) => {
+    let tsc;
+    try {
+      tsc = require.resolve('typescript/bin/tsc', { paths: [packageDir] });
+    } catch {
+      t.skip('typescript (a devDependency) is not installed');
+      return;
+    }
+    try {
+      execFileSync(process.execPath, [tsc, '-p', path.join(packageDir, project)], { cwd: packageDir, encoding: 'utf8' });
+    } catch (err) {
+      assert.fail(`tsc found type errors in ${project}:\n${err.stdout}${err.stderr}`);
+    }
+  });
+}

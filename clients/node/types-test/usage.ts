@@ -1,6 +1,6 @@
 // Compiled (not run) by test/types-compile.test.js: index.d.ts must accept what the README shows
 // and reject obvious mistakes (the @ts-expect-error lines).
-import { connect, SidecarError, status, CompleteRequest, CompleteChunk, CompleteResponse, Usage } from '..';
+import { connect, accumulate, AbortError, StreamAccumulator, SidecarError, status, CompleteRequest, CompleteChunk, CompleteResponse, Message, Usage } from '..';
 
 async function main(): Promise<void> {
   const client = await connect(undefined, { readyTimeoutMs: 5000, defaultDeadlineMs: 60_000 });
@@ -37,7 +37,19 @@ async function main(): Promise<void> {
       if (c.finishReason !== 'FINISH_REASON_UNSPECIFIED') break;
     }
     stream.cancel();
+
+    const merged = await accumulate(client.streamComplete(request, { signal: AbortSignal.timeout(5000) }));
+    const finalText: string = merged.message.content;
+    const accumulator = new StreamAccumulator().add({ id: 'c', model: 'm', contentDelta: 'a', toolCallDeltas: [], finishReason: 'FINISH_REASON_STOP', usage: null });
+    const message: Message = accumulator.finalMessage();
+    void finalText;
+    void message;
+
+    const defaults = await connect(undefined, { keyRef: 'team-a', model: 'gpt-4o-mini', signal: controller.signal });
+    await defaults.complete({ messages: [{ role: 'ROLE_USER', content: 'hi' }] });
+    defaults.close();
   } catch (err) {
+    if (err instanceof AbortError) return;
     if (err instanceof SidecarError && err.code === status.RESOURCE_EXHAUSTED) {
       const wait: number = err.retryDelayMs ?? 1000;
       const reason: string | undefined = err.reason;
@@ -51,8 +63,8 @@ async function main(): Promise<void> {
   }
 }
 
-// @ts-expect-error keyRef is required
-const missingKeyRef: CompleteRequest = { model: 'm', messages: [] };
+// @ts-expect-error keyRef is a string
+const missingKeyRef: CompleteRequest = { keyRef: 5, model: 'm', messages: [] };
 // @ts-expect-error not a role
 const badRole: CompleteRequest = { keyRef: 'k', model: 'm', messages: [{ role: 'ROLE_BOSS' }] };
 // @ts-expect-error a tool choice is a mode or a function name, not both
