@@ -191,6 +191,7 @@ export type SidecarErrorReason =
   | 'INVALID_REQUEST'
   | 'KEY_REF_NOT_FOUND'
   | 'KEY_REF_FORBIDDEN'
+  | 'MODEL_NOT_ALLOWED'
   | 'KEY_UNAVAILABLE'
   | 'UPSTREAM_AUTH'
   | 'UPSTREAM_REJECTED'
@@ -198,7 +199,8 @@ export type SidecarErrorReason =
   | 'LOCAL_LIMIT'
   | 'UPSTREAM_UNAVAILABLE'
   | 'CIRCUIT_OPEN'
-  | 'UPSTREAM_STREAM_BROKEN';
+  | 'UPSTREAM_STREAM_BROKEN'
+  | 'SHUTTING_DOWN';
 
 /** A google.rpc.BadRequest field violation. */
 export interface FieldViolation {

@@ -5,7 +5,8 @@ namespace Sidecar.Client.Example;
 
 /// <summary>
 /// Streams one answer from the sidecar and prints it as it arrives:
-/// <c>SIDECAR_SOCKET=/tmp/sidecar.sock dotnet run --project clients/csharp/Sidecar.Client.Example -- tell me a joke</c>.
+/// <c>SIDECAR_SOCKET=/tmp/sidecar.sock dotnet run --project clients/csharp/Sidecar.Client.Example -- tell me a joke</c>
+/// (or <c>-- agent</c> for <see cref="Agent"/>).
 /// SIDECAR_KEY_REF (default "echo", the daemon's built-in echo provider) and SIDECAR_MODEL
 /// (default "echo-1") choose the key reference and the model.
 /// </summary>
@@ -18,6 +19,12 @@ public static class Program
         try
         {
             await sidecar.WaitForReadyAsync(TimeSpan.FromSeconds(10));
+            if (prompt == "agent")
+            {
+                using var client = new SidecarClient(sidecar, KeyRef(), Model());
+                await Agent.RunAsync(client, Console.Out);
+                return 0;
+            }
             await StreamAsync(sidecar, prompt, Console.Out);
             return 0;
         }
@@ -38,8 +45,8 @@ public static class Program
     {
         var request = new CompleteRequest
         {
-            KeyRef = Environment.GetEnvironmentVariable("SIDECAR_KEY_REF") is { Length: > 0 } keyRef ? keyRef : "echo",
-            Model = Environment.GetEnvironmentVariable("SIDECAR_MODEL") is { Length: > 0 } model ? model : "echo-1",
+            KeyRef = KeyRef(),
+            Model = Model(),
             Messages =
             {
                 new Message { Role = Role.System, Content = "You are brief." },
@@ -56,4 +63,8 @@ public static class Program
             }
         }
     }
+
+    private static string KeyRef() => Environment.GetEnvironmentVariable("SIDECAR_KEY_REF") is { Length: > 0 } keyRef ? keyRef : "echo";
+
+    private static string Model() => Environment.GetEnvironmentVariable("SIDECAR_MODEL") is { Length: > 0 } model ? model : "echo-1";
 }

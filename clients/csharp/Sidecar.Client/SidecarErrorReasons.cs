@@ -18,6 +18,9 @@ public static class SidecarErrorReasons
     /// <summary>PERMISSION_DENIED: this caller may not use the key reference.</summary>
     public const string KeyRefForbidden = "KEY_REF_FORBIDDEN";
 
+    /// <summary>PERMISSION_DENIED: the key reference may not use this model.</summary>
+    public const string ModelNotAllowed = "MODEL_NOT_ALLOWED";
+
     /// <summary>FAILED_PRECONDITION: the daemon cannot read the secret.</summary>
     public const string KeyUnavailable = "KEY_UNAVAILABLE";
 
@@ -41,4 +44,7 @@ public static class SidecarErrorReasons
 
     /// <summary>UNAVAILABLE or ABORTED: a stream broke after its first token; the answer is incomplete.</summary>
     public const string UpstreamStreamBroken = "UPSTREAM_STREAM_BROKEN";
+
+    /// <summary>UNAVAILABLE: the daemon is shutting down; retry after the retry delay (against its replacement).</summary>
+    public const string ShuttingDown = "SHUTTING_DOWN";
 }

@@ -29,7 +29,9 @@ public sealed class SidecarChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
-        _metadata = new ChatClientMetadata("sidecar", new Uri("unix://" + client.Channel.SocketPath), client.Model);
+        // A relative or unusual socket path may make no URI; the metadata then names none.
+        var socket = Uri.TryCreate("unix://" + client.Channel.SocketPath, UriKind.Absolute, out var uri) ? uri : null;
+        _metadata = new ChatClientMetadata("sidecar", socket, client.Model);
     }
 
     /// <inheritdoc />
