@@ -223,7 +223,8 @@ export interface DecodedStatus {
 
 /** Every call fails with a SidecarError: the gRPC status plus the decoded status details. */
 export class SidecarError extends Error {
-  readonly name: 'SidecarError';
+  /** 'SidecarError', or 'AbortError' for an AbortError. */
+  readonly name: 'SidecarError' | 'AbortError';
   /** The gRPC status code (compare with `status.NOT_FOUND` etc.). */
   readonly code: number;
   /** The code's name, e.g. "NOT_FOUND". */
@@ -246,12 +247,12 @@ export class SidecarError extends Error {
 }
 
 /**
- * What a call rejects with when its `signal` aborts (as Node's own APIs do); the gRPC call is
- * cancelled on the daemon too. `cause` is the signal's reason.
+ * What a call rejects with when its `signal` aborts: named 'AbortError' as Node's own APIs name
+ * theirs, and a SidecarError with code CANCELLED (the gRPC call is cancelled on the daemon too).
+ * `cause` is the signal's reason.
  */
-export class AbortError extends Error {
+export class AbortError extends SidecarError {
   readonly name: 'AbortError';
-  readonly code: 'ABORT_ERR';
   constructor(message?: string, options?: { cause?: unknown });
 }
 

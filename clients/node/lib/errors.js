@@ -27,16 +27,17 @@ class SidecarError extends Error {
   }
 }
 
+
 /**
- * The error a call rejects with when its AbortSignal aborts (as Node's own APIs do): name
- * 'AbortError', code 'ABORT_ERR', cause the signal's reason. The gRPC call is cancelled on the
- * daemon too.
+ * What a call rejects with when its AbortSignal aborts: named 'AbortError' as Node's own APIs
+ * name theirs (so `err.name === 'AbortError'` works), and a SidecarError with code CANCELLED,
+ * which is what the gRPC call ended with (it is cancelled on the daemon too). `cause` is the
+ * signal's reason.
  */
-class AbortError extends Error {
-  constructor(message = 'The operation was aborted', options = undefined) {
-    super(message, options);
+class AbortError extends SidecarError {
+  constructor(message = 'The operation was aborted', options = {}) {
+    super(`CANCELLED: ${message}`, { code: grpc.status.CANCELLED, details: message, cause: options.cause });
     this.name = 'AbortError';
-    this.code = 'ABORT_ERR';
   }
 }
 

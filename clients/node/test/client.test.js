@@ -184,7 +184,9 @@ test('complete_abortSignal_cancelsTheCallAndRejectsWithAbortError', async () => 
     await assert.rejects(pending, (err) => {
       assert.ok(err instanceof AbortError);
       assert.equal(err.name, 'AbortError');
-      assert.equal(err.code, 'ABORT_ERR');
+      assert.ok(err instanceof SidecarError); // and what the gRPC call ended with
+      assert.equal(err.code, status.CANCELLED);
+      assert.equal(err.codeName, 'CANCELLED');
       assert.equal(err.cause.message, 'user left');
       return true;
     });
