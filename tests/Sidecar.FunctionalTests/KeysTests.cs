@@ -83,6 +83,55 @@ public sealed class KeysTests : IAsyncLifetime
         Assert.Empty(_upstream.Requests);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Complete_DirectoryEntryLinkingOutsideTheDirectory_IsNotFoundAndNothingReachesTheUpstream(bool relativeLink)
+    {
+        // Another key ref's file, kept outside the keys directory (a configured key ref restricted to
+        // some uids reads it with file:).
+        var outside = Path.Combine(_daemon.Directory, "restricted.key");
+        await File.WriteAllTextAsync(outside, "sk-restricted-outside");
+        _daemon.AddSecret("sk-restricted-outside");
+        File.CreateSymbolicLink(Path.Combine(_keys.FullName, "alias"), relativeLink ? Path.GetRelativePath(_keys.FullName, outside) : outside);
+        var request = TeamB();
+        request.KeyRef = "alias";
+
+        await RpcAssert.FailsAsync(() => _daemon.Client.CompleteAsync(request).ResponseAsync, StatusCode.NotFound, "KEY_REF_NOT_FOUND");
+
+        Assert.Empty(_upstream.Requests);
+        Assert.Contains(_daemon.LogLines, l => l.Contains("Keys directory entry alias is a link to a file outside the directory", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Complete_KubernetesSecretVolumeLayout_ResolvesThroughTheDataLinksAndFollowsASwap()
+    {
+        // What the kubelet writes: name → ..data/name, ..data → ..<timestamp>, swapped atomically on update.
+        File.Delete(Path.Combine(_keys.FullName, "..data"));
+        await WriteTimestampedAsync("..2026_12_02_10_00_00.1", "sk-k8s-one");
+        File.CreateSymbolicLink(Path.Combine(_keys.FullName, "..data"), "..2026_12_02_10_00_00.1");
+        File.CreateSymbolicLink(Path.Combine(_keys.FullName, "team-k"), "../" + _keys.Name + "/..data/team-k");
+        var request = TeamB();
+        request.KeyRef = "team-k";
+
+        await _daemon.Client.CompleteAsync(request).ResponseAsync.WaitAsync(Daemon.Timeout);
+        await WriteTimestampedAsync("..2026_12_02_11_00_00.2", "sk-k8s-two");
+        File.CreateSymbolicLink(Path.Combine(_keys.FullName, "..data_tmp"), "..2026_12_02_11_00_00.2");
+        Posix.Rename(Path.Combine(_keys.FullName, "..data_tmp"), Path.Combine(_keys.FullName, "..data"));
+        Directory.Delete(Path.Combine(_keys.FullName, "..2026_12_02_10_00_00.1"), recursive: true);
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await _daemon.Client.CompleteAsync(request).ResponseAsync.WaitAsync(Daemon.Timeout);
+
+        Assert.Equal(["Bearer sk-k8s-one", "Bearer sk-k8s-two"], _upstream.Requests.Select(r => r.Authorization));
+    }
+
+    private async Task WriteTimestampedAsync(string folder, string key)
+    {
+        Directory.CreateDirectory(Path.Combine(_keys.FullName, folder));
+        await File.WriteAllTextAsync(Path.Combine(_keys.FullName, folder, "team-k"), key);
+        _daemon.AddSecret(key);
+    }
+
     [Fact]
     public async Task Complete_OverOurSizeLimit_IsInvalidArgument()
     {

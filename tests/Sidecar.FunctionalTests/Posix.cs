@@ -11,6 +11,9 @@ internal static class Posix
 
     public static uint EffectiveUid() => Geteuid();
 
+    /// <summary>rename(2): atomically replaces <paramref name="to"/>, a link included, as Kubernetes swaps <c>..data</c>.</summary>
+    public static void Rename(string from, string to) => Check(RenameFile(from, to), $"rename {from} {to}");
+
     private static void Check(int result, string what)
     {
         if (result != 0)
@@ -24,6 +27,9 @@ internal static class Posix
 
     [DllImport("libc", EntryPoint = "chown", SetLastError = true)]
     private static extern int Chown(string path, uint uid, uint gid);
+
+    [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int RenameFile(string from, string to);
 
     [DllImport("libc", EntryPoint = "geteuid")]
     private static extern uint Geteuid();

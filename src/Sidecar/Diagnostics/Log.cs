@@ -34,6 +34,9 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Error, "Configuration change refused, the previous configuration stays in force: {Problems}")]
     public static partial void ConfigurationRefused(ILogger logger, string problems);
 
+    [LoggerMessage(13, LogLevel.Warning, "Keys directory entry {KeyRef} is a link to a file outside the directory; it is not a key ref")]
+    public static partial void KeysDirectoryEntryOutside(ILogger logger, string keyRef);
+
     [LoggerMessage(12, LogLevel.Information, "Configuration reloaded: {KeyRefCount} configured key refs")]
     public static partial void ConfigurationReloaded(ILogger logger, int keyRefCount);
 }

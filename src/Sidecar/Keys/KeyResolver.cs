@@ -74,8 +74,20 @@ internal sealed class KeyResolver : IDisposable
 
         if (options.KeysDirectory is { Length: > 0 } directory && !keyRef.StartsWith('.'))
         {
-            var path = Path.Join(directory, keyRef);
-            if (File.Exists(path))
+            // The real path is read, not the link: what was checked is what is read. Kubernetes may swap
+            // ..data between the two, so a file gone by then is looked up once more.
+            var path = KeysDirectoryEntry.Resolve(directory, keyRef, out var escapes);
+            if (path is not null && !File.Exists(path))
+            {
+                path = KeysDirectoryEntry.Resolve(directory, keyRef, out escapes);
+            }
+
+            if (escapes)
+            {
+                Log.KeysDirectoryEntryOutside(_logger, keyRef);
+            }
+
+            if (path is not null && File.Exists(path))
             {
                 var secret = Checked(keyRef, ReadSecretFile(keyRef, path));
                 return new ResolvedKey(
