@@ -14,7 +14,7 @@ using Sidecar.Bench.Upstream;
 //     The load run. --out gets results.json and the PNG figures, --doc the Markdown report.
 //     --aot: the published Native AOT daemon, measured beside the JIT one (and the main daemon of the
 //     detailed phases); --floor: bench/floor's binary (the floor reference and the socket round trip).
-//     --aot-b BINARY [--aot-b-env NAME=VALUE]...: an A/B experiment, a second AOT daemon (or the same
+//     --aot-b BINARY [--aot-b-env NAME=VALUE]... [--aot-b-arg ARG]...: an A/B experiment, a second AOT daemon (or the same
 //     binary with other environment) measured beside the first in the same alternating rounds.
 //     --only/--daemon-env/--daemon-arg/--daemon-dll make an experiment (a subset, or the daemon run or built
 //     differently); see BenchOptions.
@@ -84,15 +84,20 @@ foreach (var (option, make) in new (string, Func<string, DaemonBuild>)[] { ("--a
 if (Option("--aot-b") is { } variant)
 {
     var env = new Dictionary<string, string>(StringComparer.Ordinal);
+    var variantArgs = new List<string>();
     for (var i = 0; i < args.Length - 1; i++)
     {
         if (args[i] == "--aot-b-env" && args[i + 1].Split('=', 2) is [var name, var value])
         {
             env[name] = value;
         }
+        else if (args[i] == "--aot-b-arg")
+        {
+            variantArgs.Add(args[i + 1]);
+        }
     }
 
-    builds.Insert(1, DaemonBuild.AotVariant(Path.GetFullPath(variant), env));
+    builds.Insert(1, DaemonBuild.AotVariant(Path.GetFullPath(variant), env, variantArgs));
 }
 
 if (!args.Contains("--no-jit") || builds.All(b => !b.IsSidecar))

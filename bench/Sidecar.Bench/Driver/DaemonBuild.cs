@@ -24,8 +24,8 @@ internal sealed record DaemonBuild(string Name, string Description, string Progr
         new(Aot, $"Native AOT binary `{Path.GetFileName(binary)}` (`scripts/publish.sh`)", binary, [], true, Path.GetDirectoryName(binary));
 
     /// <summary>A second AOT binary or the same one run differently, measured beside the first in the same rounds.</summary>
-    public static DaemonBuild AotVariant(string binary, IReadOnlyDictionary<string, string> environment) =>
-        new("AOT-B", $"A/B variant: `{binary}`{string.Concat(environment.Select(e => $" {e.Key}={e.Value}"))}", binary, [], true, Path.GetDirectoryName(binary)) { Environment = environment };
+    public static DaemonBuild AotVariant(string binary, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments) =>
+        new("AOT-B", $"A/B variant: `{binary}`{string.Concat(environment.Select(e => $" {e.Key}={e.Value}"))}{string.Concat(arguments.Select(a => $" {a}"))}", binary, arguments, true, Path.GetDirectoryName(binary)) { Environment = environment };
 
     public static DaemonBuild JitDll(string dll) =>
         new(Jit, "JIT: `dotnet src/Sidecar/bin/Release/net10.0/Sidecar.dll` (Release build)", "dotnet", [dll], true, null);
