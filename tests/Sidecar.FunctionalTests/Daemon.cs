@@ -108,23 +108,7 @@ public sealed class Daemon : IAsyncDisposable
     /// <paramref name="grpcDefaultLimits"/> (then 4 MiB received at most, as any gRPC client by default).</summary>
     public static GrpcChannel SocketChannel(string socket, bool grpcDefaultLimits = false) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
     {
-        HttpHandler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var s = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
-                    return new NetworkStream(s, ownsSocket: true);
-                }
-                catch
-                {
-                    s.Dispose();
-                    throw;
-                }
-            },
-        },
+        HttpHandler = UnixHttp.Handler(socket),
         MaxReceiveMessageSize = grpcDefaultLimits ? 4 * 1024 * 1024 : null,
         MaxSendMessageSize = null,
     });

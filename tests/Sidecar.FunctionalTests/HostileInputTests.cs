@@ -603,23 +603,7 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
     /// <summary>An HTTP/2 POST as a gRPC client would send it, with a body we choose; returns the gRPC status.</summary>
     private async Task<(HttpStatusCode Http, StatusCode? Status, string? Message)> PostGrpcAsync(string method, byte[] body, string contentType)
     {
-        using var http = new HttpClient(new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var s = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await s.ConnectAsync(new UnixDomainSocketEndPoint(target.Daemon.Socket), ct);
-                    return new NetworkStream(s, ownsSocket: true);
-                }
-                catch
-                {
-                    s.Dispose();
-                    throw;
-                }
-            },
-        });
+        using var http = new HttpClient(UnixHttp.Handler(target.Daemon.Socket));
         using var request = new HttpRequestMessage(HttpMethod.Post, $"http://localhost/sidecar.v1.Completions/{method}")
         {
             Version = HttpVersion.Version20,

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 
 namespace Sidecar.FunctionalTests;
 
-/// <summary>HTTP/1.1 over a Unix socket, as an OpenAI SDK is pointed at the daemon's <c>openai.sock</c>.</summary>
+/// <summary>HTTP over a Unix socket: the gRPC channel every agent makes (HTTP/2), or an OpenAI SDK pointed at <c>openai.sock</c> (HTTP/1.1).</summary>
 internal static class UnixHttp
 {
     public static SocketsHttpHandler Handler(string socket) => new()

@@ -30,13 +30,7 @@ internal sealed class ChatCompletionsEndpoint(CompletionPipeline pipeline, LiveO
         var keyRef = OpenAIHttpRequest.BearerToken(context.Request);
         if (keyRef is null)
         {
-            await OpenAIHttpResponse.WriteErrorAsync(
-                context,
-                OpenAIErrorShape.MissingKeyRef,
-                "No key_ref: send it as the API key (Authorization: Bearer <key_ref>).",
-                param: null,
-                reason: "INVALID_REQUEST",
-                retryAfter: null).ConfigureAwait(false);
+            await OpenAIHttpResponse.WriteMissingKeyRefAsync(context).ConfigureAwait(false);
             return;
         }
 

@@ -19,13 +19,7 @@ internal sealed class ModelsEndpoint(KeyResolver keys, ModelCatalog catalog, Tim
         var keyRef = OpenAIHttpRequest.BearerToken(context.Request);
         if (keyRef is null)
         {
-            await OpenAIHttpResponse.WriteErrorAsync(
-                context,
-                OpenAIErrorShape.MissingKeyRef,
-                "No key_ref: send it as the API key (Authorization: Bearer <key_ref>).",
-                param: null,
-                reason: "INVALID_REQUEST",
-                retryAfter: null).ConfigureAwait(false);
+            await OpenAIHttpResponse.WriteMissingKeyRefAsync(context).ConfigureAwait(false);
             return;
         }
 

@@ -22,6 +22,15 @@ internal static partial class OpenAIHttpResponse
     /// </summary>
     public static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>No bearer token: the key_ref travels where an OpenAI SDK sends its API key.</summary>
+    public static Task WriteMissingKeyRefAsync(HttpContext context) => WriteErrorAsync(
+        context,
+        OpenAIErrorShape.MissingKeyRef,
+        "No key_ref: send it as the API key (Authorization: Bearer <key_ref>).",
+        param: null,
+        reason: "INVALID_REQUEST",
+        retryAfter: null);
+
     /// <summary>An error raised before the pipeline ran (the body or a header was malformed).</summary>
     public static Task WriteErrorAsync(HttpContext context, SidecarException error)
     {
