@@ -3,13 +3,13 @@
 # way the client's README ("Install") says, and runs a small agent there (tests/install/agents/:
 # a unary call, a stream, a tool round trip, an error with its reason) against a live daemon.
 #
-#   tests/install/run.sh                 go python node csharp
+#   tests/install/run.sh                 go python node csharp csharp-net8
 #   tests/install/run.sh python node     some of them
 #
-# csharp-net8 (on demand) is the C# agent in a net8.0 (LTS) project, run on the installed runtime with
+# csharp-net8 is the C# agent in a net8.0 (LTS) project, run on the installed runtime with
 # DOTNET_ROLL_FORWARD=Major when no 8.0 runtime is there.
 #
-# Packs with scripts/pack-clients.sh, starts the daemon with tests/conformance/with-daemon.sh
+# Packs with scripts/pack-clients.sh (or takes the artefacts already in $SIDECAR_INSTALL_ARTEFACTS), starts the daemon with tests/conformance/with-daemon.sh
 # (SIDECAR_SKIP_BUILD=1 skips its build), prints one line per language and a closing
 # "install: N passed, M failed". Needs the npm registry and nuget.org (dependencies of the
 # tarball and of the nupkg); the Go and Python installs are offline (Debian packages).
@@ -19,7 +19,7 @@ here="$root/tests/install"
 
 if [ "${1:-}" != --agents ]; then
   langs=("$@")
-  [ ${#langs[@]} -gt 0 ] || langs=(go python node csharp)
+  [ ${#langs[@]} -gt 0 ] || langs=(go python node csharp csharp-net8)
   # What the installs need from Debian (scripts/pack-clients.sh installs what packing needs).
   debs=(python3-venv python3-grpcio python3-protobuf unzip golang-go golang-google-grpc-dev
         golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev)
@@ -34,9 +34,13 @@ if [ "${1:-}" != --agents ]; then
   fi
   work=$(mktemp -d /tmp/sidecar-install.XXXXXX)
   trap 'rm -rf "$work"' EXIT
-  t0=$(date +%s)
-  "$root/scripts/pack-clients.sh" "$work/artefacts"
-  echo "packed in $(( $(date +%s) - t0 ))s"
+  if [ -n "${SIDECAR_INSTALL_ARTEFACTS:-}" ]; then
+    cp -r "$SIDECAR_INSTALL_ARTEFACTS" "$work/artefacts"
+  else
+    t0=$(date +%s)
+    "$root/scripts/pack-clients.sh" "$work/artefacts"
+    echo "packed in $(( $(date +%s) - t0 ))s"
+  fi
   exec "$root/tests/conformance/with-daemon.sh" "$here/run.sh" --agents "$work" "${langs[@]}"
 fi
 
@@ -61,9 +65,9 @@ run_python() { .venv/bin/python agent.py; }
 install_node() {
   npm init -y >/dev/null
   npm install --no-audit --no-fund --loglevel=error "$artefacts"/sidecar-client-*.tgz
-  cp "$here/agents/node/agent.js" .
+  cp "$here/agents/node/agent.mjs" .
 }
-run_node() { node agent.js; }
+run_node() { node agent.mjs; }
 
 install_csharp() {
   local tfm=${1:-net10.0}
