@@ -22,6 +22,11 @@ internal sealed partial class BenchRun
                 variants.Add(new CpuVariant(server, "openai", openai));
             }
 
+            if (server.OpenAIHttp is { } openaiHttp)
+            {
+                variants.Add(new CpuVariant(server, BenchPaths.OpenAIHttp, openaiHttp));
+            }
+
             variants.Add(new CpuVariant(server, server.Build.IsSidecar ? "echo" : "floor", server.Echo));
         }
 
@@ -75,7 +80,7 @@ internal sealed partial class BenchRun
     private async Task<CpuFigure> CpuRunAsync(CpuVariant variant, string kind, int callers, CancellationToken ct)
     {
         var process = variant.Server?.Process;
-        var model = variant.Path == "openai" ? StreamModel : FastStreamModel;
+        var model = BenchPaths.IsOpenAI(variant.Path) ? StreamModel : FastStreamModel;
         var window = new CpuWindow(process?.Pid ?? _main.Pid, _upstream.Pid);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var peak = process is not null && callers == BenchSettings.CpuCallers ? SamplePeakRssAsync(process, stop.Token) : Task.FromResult(double.NaN);

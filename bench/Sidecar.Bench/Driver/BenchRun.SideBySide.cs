@@ -10,10 +10,12 @@ internal sealed partial class BenchRun
     private async Task<int> SideBySideAsync(CancellationToken ct)
     {
         // One caller (the driver's one channel per server) at 1 000 req/s, open loop, every path in
-        // blocks A B C … C B A: the daemons through the openai provider, the direct call, then the
-        // daemons' echo path and the floor answering the same request with nothing behind it.
+        // blocks A B C … C B A: the daemons through the openai provider (over gRPC, then over the
+        // OpenAI-compatible HTTP door), the direct call, then the daemons' echo path and the floor
+        // answering the same request with nothing behind it.
         var paths = new List<(string Daemon, string Path, ITarget Target, int Pid)>();
         paths.AddRange(_servers.Where(s => s.OpenAI is not null).Select(s => (s.Build.Name, "openai", (ITarget)s.OpenAI!, s.Process.Pid)));
+        paths.AddRange(_servers.Where(s => s.OpenAIHttp is not null).Select(s => (s.Build.Name, BenchPaths.OpenAIHttp, (ITarget)s.OpenAIHttp!, s.Process.Pid)));
         paths.Add((string.Empty, "direct", _direct, _main.Pid));
         paths.AddRange(_servers.Select(s => (s.Build.Name, s.Build.IsSidecar ? "echo" : "floor", (ITarget)s.Echo, s.Process.Pid)));
 

@@ -31,6 +31,11 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
 
     public string Socket { get; }
 
+    /// <summary>The daemon's OpenAI-compatible door (HTTP/1.1), beside its gRPC socket.</summary>
+    public string OpenAISocket => OpenAISocketPath(Socket);
+
+    private static string OpenAISocketPath(string socket) => Path.ChangeExtension(socket, ".openai.sock");
+
     public string LogPath { get; }
 
     public GrpcChannel Channel { get; }
@@ -42,6 +47,7 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     public static async Task<DaemonProcess> StartAsync(DaemonBuild build, string workDir, string name, Uri upstream, IEnumerable<string> extraArgs, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var socket = Path.Combine(workDir, $"{name}.sock");
+        var openAISocket = OpenAISocketPath(socket);
         var logPath = Path.Combine(workDir, $"{name}.log");
         var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         // exec keeps the pid: the pid we hold is the daemon's, not a shell's.
@@ -56,6 +62,10 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         string[] sidecarArgs =
         [
             $"--Sidecar:Socket={socket}",
+
+            // The door's default (openai.sock beside the gRPC socket) would be one path for every
+            // daemon of the run, and a second daemon refuses to start on a live socket.
+            $"--Sidecar:OpenAI:Socket={openAISocket}",
             "--Sidecar:HealthPort=0",
             "--Sidecar:HttpPort=0",
             "--Sidecar:ShutdownGrace=00:00:02",

@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using OpenAI;
 using OpenAI.Chat;
 using Sidecar.Bench.Upstream;
@@ -8,8 +9,10 @@ using Sidecar.Bench.Upstream;
 namespace Sidecar.Bench.Driver;
 
 /// <summary>
-/// Calls the upstream directly with the OpenAI .NET SDK, configured as the daemon configures its own
-/// clients (a pooled handler of our own, the SDK's retries off): the baseline every figure is set against.
+/// Calls an OpenAI-compatible endpoint with the OpenAI .NET SDK, configured as the daemon configures its
+/// own clients (a pooled handler of our own, the SDK's retries off): the upstream directly, the baseline
+/// every figure is set against, or (<see cref="OpenAIDoor"/>) the daemon's OpenAI-compatible door on its
+/// Unix socket, as an existing OpenAI agent calls it.
 /// </summary>
 internal sealed class DirectTarget : ITarget, IDisposable
 {
@@ -17,23 +20,46 @@ internal sealed class DirectTarget : ITarget, IDisposable
     private readonly OpenAIClient _client;
     private readonly ConcurrentDictionary<string, ChatClient> _chats = new(StringComparer.Ordinal);
 
-    public DirectTarget(Uri endpoint, string apiKey)
+    public DirectTarget(Uri endpoint, string apiKey, string name = "direct", string? socketPath = null)
     {
-        _http = new HttpClient(new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AutomaticDecompression = System.Net.DecompressionMethods.None,
-        })
-        { Timeout = Timeout.InfiniteTimeSpan };
+        };
+        if (socketPath is not null)
+        {
+            handler.ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         _client = new OpenAIClient(new ApiKeyCredential(apiKey), new OpenAIClientOptions
         {
             Endpoint = endpoint,
             Transport = new HttpClientPipelineTransport(_http),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
         });
+        Name = name;
     }
 
-    public string Name => "direct";
+    /// <summary>The same SDK call sent to the daemon's <c>openai.sock</c> (HTTP/1.1), the key_ref as the API key.</summary>
+    public static DirectTarget OpenAIDoor(string socketPath, string keyRef) =>
+        new(new Uri("http://localhost/v1"), keyRef, BenchPaths.OpenAIHttp, socketPath);
+
+    public string Name { get; }
 
     private ChatClient Chat(string model) =>
         UpstreamSpec.Parse(model).Id is null ? _chats.GetOrAdd(model, m => _client.GetChatClient(m)) : _client.GetChatClient(model);

@@ -37,14 +37,15 @@ internal static partial class MarkdownReport
 
         md.Heading("### 1 000 req/s, every server and path in the same run");
         md.Paragraph("One caller (one channel per server) at 1 000 req/s open loop, in blocks A B C … C B A. `openai` goes to the " +
-          "bench upstream through the OpenAI SDK; `echo` is answered inside the daemon; the floor answers the same request " +
+          "bench upstream through the OpenAI SDK; `openai-http` is the same call sent by the OpenAI .NET SDK to the daemon's " +
+          "OpenAI-compatible door (HTTP/1.1 on `openai.sock`, the key_ref as API key) instead of gRPC; `echo` is answered inside the daemon; the floor answers the same request " +
           "with a canned reply; direct is the OpenAI SDK calling the upstream with no sidecar. Added is against direct.");
         md.TableHeader("server | path | p50 | p90 | p99 | max | calls | errors | added p50 | added p99 | server CPU per call", "llrrrrrrrrr");
         var direct = input.Direct?.Stats.Latency;
         foreach (var p in rows)
         {
             var s = p.Stats;
-            var added = p.Path == "openai" && direct is not null ? (Us(s.Latency.P50 - direct.P50), Us(s.Latency.P99 - direct.P99)) : ("—", "—");
+            var added = BenchPaths.IsOpenAI(p.Path) && direct is not null ? (Us(s.Latency.P50 - direct.P50), Us(s.Latency.P99 - direct.P99)) : ("—", "—");
             var cpu = p.Path == "direct" || s.Sent == 0 ? "—" : CpuMs(p.Cpu.Daemon * 1000 / s.Sent);
             md.Row(p.Daemon.Length == 0 ? "—" : p.Daemon, p.Path, Us(s.Latency.P50), Us(s.Latency.P90), Us(s.Latency.P99), Us(s.Latency.Max), s.Sent.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture), added.Item1, added.Item2, cpu);
         }

@@ -41,6 +41,7 @@ internal static partial class MarkdownReport
         yield return new("start → SERVING, p50 (CPU used until then, p50)", i => PerDaemon(i, d => ($"{Ms(d.StartupMs.P50)} ({Ms(Distribution.Of(d.Startup.Select(s => s.CpuMs).ToList()).P50)})", d.StartupMs.P50)), "≤ 100 ms", 100);
         yield return new($"daemon CPU per unary call, `openai` → loopback upstream, {BenchSettings.CpuCallers} callers", i => CpuCells(i, "openai", "unary", BenchSettings.CpuCallers, floor: false), "≤ 0.15 ms", 0.15);
         yield return new("daemon CPU per unary call, `openai`, 1 caller", i => CpuCells(i, "openai", "unary", 1, floor: false), "—", null);
+        yield return new($"daemon CPU per unary call, `openai-http` (the OpenAI-compatible HTTP door), {BenchSettings.CpuCallers} callers", i => CpuCells(i, BenchPaths.OpenAIHttp, "unary", BenchSettings.CpuCallers, floor: false), "—", null);
         yield return new($"daemon CPU per unary call, `echo` (floor: its canned reply), {BenchSettings.CpuCallers} callers", i => CpuCells(i, "echo", "unary", BenchSettings.CpuCallers, floor: true), "≤ 0.10 ms (0.6× the floor)", 0.10);
         yield return new("daemon CPU per unary call, `echo`, 1 caller", i => CpuCells(i, "echo", "unary", 1, floor: true), "—", null);
         yield return new($"daemon CPU per {BenchSettings.StreamChunks}-chunk stream, `openai`, {BenchSettings.CpuCallers} callers", i => CpuCells(i, "openai", "stream", BenchSettings.CpuCallers, floor: false), "≤ 0.30 ms", 0.30);
@@ -48,6 +49,7 @@ internal static partial class MarkdownReport
         yield return new($"driver CPU per unary call (`echo`/floor, {BenchSettings.CpuCallers} callers): must stay under the server's", i => PerDaemon(i, d => DriverCell(i, d)), "< the server's", null);
         yield return new("added latency p50, one caller at 1 000 req/s open loop (`openai` − direct)", i => PerDaemon(i, d => Added(i, d, p => p.P50)), "≤ 150 µs", 150);
         yield return new("added latency p99, same run", i => PerDaemon(i, d => Added(i, d, p => p.P99)), "≤ 1 000 µs", 1000);
+        yield return new("added latency p50 / p99 through the OpenAI-compatible HTTP door, same run (`openai-http` − direct)", i => PerDaemon(i, d => AddedBoth(i, d, BenchPaths.OpenAIHttp)), "—", null);
         yield return new("latency p50 / p99 of the `echo` path (floor: its reply) at 1 000 req/s, and p50 ratio to the floor", i => PerDaemon(i, d => EchoLatency(i, d)), "—", null);
         yield return new("image size estimate: publish folder + runtime-deps chiseled base (~13 MB, see Image size)", i => PerDaemon(i, d => d.PublishBytes > 0 ? ($"{Bytes(d.PublishBytes + BaseImageBytes)} ({Bytes(d.PublishBytes)} + base)", (d.PublishBytes + BaseImageBytes) / 1e6) : None), "≤ 50 MB", 50);
         yield return new("Unix-socket round trip between two processes, p50 / p99 (the absolute floor)", i => PerDaemon(i, d => d.Name == DaemonBuild.Floor && i.Results.SocketRoundTripUs.Count > 0 ? ($"{Us(i.Results.SocketRoundTripUs.P50)} / {Us(i.Results.SocketRoundTripUs.P99)}", double.NaN) : None), "—", null);
@@ -88,6 +90,18 @@ internal static partial class MarkdownReport
     {
         var figure = input.Cpu(d.Name, d.IsSidecar ? "echo" : "floor", "unary", BenchSettings.CpuCallers);
         return figure is null ? None : ($"{CpuMs(figure.DriverMs)} ({(figure.DriverMs < figure.DaemonMs ? "under" : "**over**")} its {CpuMs(figure.DaemonMs)})", double.NaN);
+    }
+
+    private static (string Text, double Value) AddedBoth(ReportInput input, DaemonFigures d, string path)
+    {
+        if (!d.IsSidecar || input.Latency(d.Name, path) is not { } sidecar || input.Direct is not { } direct)
+        {
+            return None;
+        }
+
+        var s = sidecar.Stats.Latency;
+        var x = direct.Stats.Latency;
+        return ($"{Us(s.P50 - x.P50)} / {Us(s.P99 - x.P99)} ({Us(s.P50)} / {Us(s.P99)} vs {Us(x.P50)} / {Us(x.P99)})", double.NaN);
     }
 
     private static (string Text, double Value) Added(ReportInput input, DaemonFigures d, Func<Distribution, double> at)
