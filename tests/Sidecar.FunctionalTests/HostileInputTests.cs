@@ -199,6 +199,37 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
         Assert.Contains("at most 32 levels deep", violation.Description);
     }
 
+    [Theory]
+    [InlineData("key_ref")]
+    [InlineData("tools[0].name")]
+    [InlineData("messages[0].tool_calls[0].name")]
+    [InlineData("response_format.json_schema_name")]
+    public async Task Complete_NameWithATrailingNewline_IsInvalidArgumentNamingTheField(string field)
+    {
+        var request = Requests.Fake("fake-1");
+        switch (field)
+        {
+            case "key_ref":
+                request.KeyRef = "fake\n";
+                break;
+            case "tools[0].name":
+                request.Tools.Add(new Tool { Name = "weather\n", ParametersJsonSchema = "{}" });
+                break;
+            case "messages[0].tool_calls[0].name":
+                request.Messages.Clear();
+                request.Messages.Add(new Message { Role = Role.Assistant, ToolCalls = { new ToolCall { Id = "call_1", Name = "weather\n", ArgumentsJson = "{}" } } });
+                break;
+            default:
+                request.ResponseFormat = new ResponseFormat { Type = ResponseFormatType.JsonSchema, JsonSchemaName = "answer\n", JsonSchema = "{}" };
+                break;
+        }
+
+        var status = await WhileAnotherAgentStreamsAsync(() => RpcAssert.FailsAsync(() => NewAgent().CompleteAsync(request).ResponseAsync, StatusCode.InvalidArgument, "INVALID_REQUEST"));
+
+        var violation = Assert.Single(status!.GetDetail<BadRequest>().FieldViolations);
+        Assert.Equal(field, violation.Field);
+    }
+
     // A hostile local user at the socket's path (issue 10, item 2). These start daemons of their own: what
     // they attack is start-up, before anything is served.
 

@@ -299,6 +299,7 @@ internal sealed partial class RequestValidator(LiveOptions options)
 
     private static bool InRange(double value, double min, double max) => value >= min && value <= max;
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$", RegexOptions.CultureInvariant)]
+    // \z, not $: $ also matches before a final newline, so "weather\n" passed.
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex ToolName();
 }

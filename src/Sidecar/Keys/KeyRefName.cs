@@ -12,6 +12,7 @@ internal static partial class KeyRefName
 
     public static bool IsValid(string? name) => name is not null && ValidName().IsMatch(name);
 
-    [GeneratedRegex("^" + Pattern + "$", RegexOptions.CultureInvariant)]
+    // \z, not $: $ also matches before a final newline, so "team-a\n" passed and was looked up.
+    [GeneratedRegex("^" + Pattern + @"\z", RegexOptions.CultureInvariant)]
     private static partial Regex ValidName();
 }
