@@ -29,7 +29,7 @@ internal static partial class MarkdownReport
             var vsFloor = c.Path is "echo" && floor is not null ? Ratio(c.DaemonMs / floor.DaemonMs) : "—";
             md.Row(
                 c.Daemon.Length == 0 ? "—" : c.Daemon, c.Path, c.Kind, $"{c.Callers}", $"{c.Calls}", CpuMs(c.DaemonMs),
-                string.Join(" ", c.DaemonRounds.Select(d => d.ToString("F3", CultureInfo.InvariantCulture))), vsFloor,
+                c.DaemonRounds.All(double.IsNaN) ? "—" : string.Join(" ", c.DaemonRounds.Select(d => d.ToString("F3", CultureInfo.InvariantCulture))), vsFloor,
                 CpuMs(c.UpstreamMs), CpuMs(c.DriverMs), CpuMs(c.OthersMs), $"{c.Errors}");
         }
 
