@@ -57,6 +57,70 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task TcpPorts_ConnectionsOverTheCap_AreClosedWhileTheSocketKeepsServing()
+    {
+        await using var daemon = await Daemon.StartAsync(upstream: null, new Dictionary<string, string> { ["Sidecar:PortMaxConnections"] = "2" });
+        var healthz = System.Text.Encoding.ASCII.GetBytes("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        // Two keep-alive connections, each answered once, so the daemon holds both.
+        using var first = await RawTcpAsync(daemon.HttpPort);
+        using var second = await RawTcpAsync(daemon.HttpPort);
+        Assert.StartsWith("HTTP/1.1 200", await ExchangeAsync(first, healthz));
+        Assert.StartsWith("HTTP/1.1 200", await ExchangeAsync(second, healthz));
+
+        using var third = await RawTcpAsync(daemon.HttpPort);
+        Assert.Equal(string.Empty, await ExchangeAsync(third, healthz));
+
+        var response = await daemon.Client.CompleteAsync(Requests.Echo("socket unaffected")).ResponseAsync.WaitAsync(Daemon.Timeout);
+        Assert.Equal("socket unaffected", response.Message.Content);
+        Assert.StartsWith("HTTP/1.1 200", await ExchangeAsync(first, healthz));
+    }
+
+    [Fact]
+    public async Task HealthPort_WatchStreamsOverTheCap_AreRefusedWhileTheSocketKeepsServing()
+    {
+        await using var daemon = await Daemon.StartAsync(upstream: null, new Dictionary<string, string> { ["Sidecar:PortMaxRequests"] = "2" });
+        using var tcp = daemon.HealthPortChannel();
+        var health = new HealthClient(tcp);
+        using var release = new CancellationTokenSource();
+
+        using var one = health.Watch(new HealthCheckRequest { Service = "readiness" }, cancellationToken: release.Token);
+        using var two = health.Watch(new HealthCheckRequest { Service = "liveness" }, cancellationToken: release.Token);
+        Assert.True(await one.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+        Assert.True(await two.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+        using var three = health.Watch(new HealthCheckRequest { Service = "" }, cancellationToken: release.Token);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => three.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+
+        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+        var overSocket = await daemon.SocketHealth.CheckAsync(new HealthCheckRequest { Service = "readiness" }).ResponseAsync.WaitAsync(Daemon.Timeout);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, overSocket.Status);
+        release.Cancel();
+    }
+
+    private static async Task<System.Net.Sockets.Socket> RawTcpAsync(int port)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Daemon.Timeout);
+        return socket;
+    }
+
+    /// <summary>Sends a request and reads one response; empty when the daemon closed the connection instead.</summary>
+    private static async Task<string> ExchangeAsync(System.Net.Sockets.Socket socket, byte[] request)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            await socket.SendAsync(request).WaitAsync(Daemon.Timeout);
+            var n = await socket.ReceiveAsync(buffer).WaitAsync(Daemon.Timeout);
+            return System.Text.Encoding.ASCII.GetString(buffer, 0, n);
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.Shutdown)
+        {
+            return string.Empty;
+        }
+    }
+
+    [Fact]
     public async Task Socket_IsCreatedWithMode0660()
     {
         await using var daemon = await Daemon.StartAsync(upstream: null);

@@ -25,6 +25,12 @@ public sealed class SidecarOptions
     /// <summary>TCP port for HTTP/1.1 <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>. Default 8082; 0 turns it off.</summary>
     public int HttpPort { get; set; } = 8082;
 
+    /// <summary>Connections each TCP port (health, HTTP) holds at once; one more is closed at once. Default 32.</summary>
+    public int PortMaxConnections { get; set; } = 32;
+
+    /// <summary>Requests in flight on each TCP port (a health Watch stream counts while open); one more gets 503. Default 64.</summary>
+    public int PortMaxRequests { get; set; } = 64;
+
     /// <summary>Address the two TCP ports bind to. Default <c>0.0.0.0</c> (kubelet probes the pod IP).</summary>
     public string HealthAddress { get; set; } = "0.0.0.0";
 

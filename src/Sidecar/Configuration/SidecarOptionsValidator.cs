@@ -35,6 +35,16 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
 
         CheckOpenAIHttp(errors, p, options);
 
+        if (options.PortMaxConnections is < 1 or > 10_000)
+        {
+            errors.Add($"{p}:PortMaxConnections must be between 1 and 10000 (got {options.PortMaxConnections}).");
+        }
+
+        if (options.PortMaxRequests is < 1 or > 100_000)
+        {
+            errors.Add($"{p}:PortMaxRequests must be between 1 and 100000 (got {options.PortMaxRequests}).");
+        }
+
         if (!System.Net.IPAddress.TryParse(options.HealthAddress, out _))
         {
             errors.Add($"{p}:HealthAddress must be an IP address (got '{options.HealthAddress}').");

@@ -50,7 +50,8 @@ internal static class SidecarApp
 
         AddSidecarServices(builder.Services, options);
         builder.Services.AddSidecarTelemetry(builder.Configuration);
-        ConfigureListeners(builder.WebHost, options);
+        var portLimits = new PortLimits(options.PortMaxConnections, options.PortMaxRequests);
+        ConfigureListeners(builder.WebHost, options, portLimits);
 
         // The gRPC socket first: a start refused because another daemon serves it names that socket.
         var staleRemoved = SocketFile.Prepare(options.Socket, options.AllowWritableSocketFolder);
@@ -67,7 +68,7 @@ internal static class SidecarApp
 
         configure?.Invoke(builder);
         var app = builder.Build();
-        ConfigurePipeline(app);
+        ConfigurePipeline(app, portLimits);
         ReportStart(app, options);
         return app;
     }
@@ -185,39 +186,39 @@ internal static class SidecarApp
         }
     }
 
-    private static void ConfigureListeners(ConfigureWebHostBuilder webHost, SidecarOptions options)
+    private static void ConfigureListeners(ConfigureWebHostBuilder webHost, SidecarOptions options, PortLimits limits)
     {
         webHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.ListenUnixSocket(options.Socket, listen => Serve(listen, ListenerKind.Socket, HttpProtocols.Http2));
+            kestrel.ListenUnixSocket(options.Socket, listen => Serve(listen, ListenerKind.Socket, HttpProtocols.Http2, limits));
 
             var address = System.Net.IPAddress.Parse(options.HealthAddress);
             if (options.HealthPort != 0)
             {
-                kestrel.Listen(address, options.HealthPort, listen => Serve(listen, ListenerKind.Health, HttpProtocols.Http2));
+                kestrel.Listen(address, options.HealthPort, listen => Serve(listen, ListenerKind.Health, HttpProtocols.Http2, limits));
             }
 
             if (options.HttpPort != 0)
             {
-                kestrel.Listen(address, options.HttpPort, listen => Serve(listen, ListenerKind.Http, HttpProtocols.Http1));
+                kestrel.Listen(address, options.HttpPort, listen => Serve(listen, ListenerKind.Http, HttpProtocols.Http1, limits));
             }
 
             if (options.OpenAI.SocketPath(options.Socket) is { } openAISocket)
             {
-                kestrel.ListenUnixSocket(openAISocket, listen => Serve(listen, ListenerKind.OpenAISocket, HttpProtocols.Http1));
+                kestrel.ListenUnixSocket(openAISocket, listen => Serve(listen, ListenerKind.OpenAISocket, HttpProtocols.Http1, limits));
             }
 
             if (options.OpenAI.Port != 0)
             {
                 // Loopback only: nothing but the pod's own processes may reach a door without peer credentials.
-                kestrel.Listen(System.Net.IPAddress.Loopback, options.OpenAI.Port, listen => Serve(listen, ListenerKind.OpenAIPort, HttpProtocols.Http1));
+                kestrel.Listen(System.Net.IPAddress.Loopback, options.OpenAI.Port, listen => Serve(listen, ListenerKind.OpenAIPort, HttpProtocols.Http1, limits));
             }
         });
     }
 
     /// <summary>Tags each accepted connection with its listener (and, on the socket, its peer's uid/gid).</summary>
-    private static void Serve(ListenOptions listen, ListenerKind kind, HttpProtocols protocols)
+    private static void Serve(ListenOptions listen, ListenerKind kind, HttpProtocols protocols, PortLimits limits)
     {
         listen.Protocols = protocols;
         listen.Use(next => connection =>
@@ -228,12 +229,57 @@ internal static class SidecarApp
                 PeerCredentials.Attach(connection);
             }
 
-            return next(connection);
+            return PortLimits.Applies(kind) ? ServeCapped(next, connection, kind, limits) : next(connection);
         });
     }
 
-    private static void ConfigurePipeline(WebApplication app)
+    /// <summary>A TCP port's connection over its cap is closed before a byte is read.</summary>
+    private static async Task ServeCapped(Microsoft.AspNetCore.Connections.ConnectionDelegate next, Microsoft.AspNetCore.Connections.ConnectionContext connection, ListenerKind kind, PortLimits limits)
     {
+        if (!limits.TryEnterConnection(kind))
+        {
+            connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("Over Sidecar:PortMaxConnections."));
+            return;
+        }
+
+        try
+        {
+            await next(connection);
+        }
+        finally
+        {
+            limits.ExitConnection(kind);
+        }
+    }
+
+    private static void ConfigurePipeline(WebApplication app, PortLimits limits)
+    {
+        app.Use(async (context, next) =>
+        {
+            var kind = Listeners.Of(context);
+            if (!PortLimits.Applies(kind))
+            {
+                await next(context);
+                return;
+            }
+
+            // A request (a health Watch stream included) over the port's cap: 503, which gRPC clients read as UNAVAILABLE.
+            if (!limits.TryEnterRequest(kind))
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                limits.ExitRequest(kind);
+            }
+        });
+
         app.Use(static (context, next) =>
         {
             if (!Listeners.Allows(Listeners.Of(context), context.Request.Path))
