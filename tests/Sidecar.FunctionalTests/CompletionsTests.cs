@@ -36,6 +36,33 @@ public sealed class CompletionsTests : IAsyncLifetime
     private Completions.CompletionsClient Client => _daemon.Client;
 
     [Fact]
+    public async Task Echo_GoesThroughTheKeysLocalLimits()
+    {
+        await using var daemon = await Daemon.StartAsync(upstream: null, new Dictionary<string, string> { ["Sidecar:Keys:echo:Limits:RequestsPerMinute"] = "1" });
+
+        await daemon.Client.CompleteAsync(Requests.Echo("first")).ResponseAsync.WaitAsync(Daemon.Timeout);
+        var status = await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Requests.Echo("second")).ResponseAsync, StatusCode.ResourceExhausted, "LOCAL_LIMIT");
+        var streamed = await RpcAssert.FailsAsync(() => ReadAllAsync(daemon.Client.StreamComplete(Requests.Echo("third"))), StatusCode.ResourceExhausted, "LOCAL_LIMIT");
+
+        Assert.Equal("rate", status!.GetDetail<Google.Rpc.ErrorInfo>().Metadata["limit"]);
+        Assert.Equal("rate", streamed!.GetDetail<Google.Rpc.ErrorInfo>().Metadata["limit"]);
+    }
+
+    [Fact]
+    public async Task Echo_AHugePromptStreamsInABoundedNumberOfChunks()
+    {
+        await using var daemon = await Daemon.StartAsync(upstream: null);
+        var prompt = string.Concat(Enumerable.Repeat("w ", 1_000_000)); // 2 MB, a million words
+
+        var chunks = await ReadAllAsync(daemon.Client.StreamComplete(Requests.Echo(prompt)));
+
+        var content = chunks.Where(c => c.ContentDelta.Length > 0).ToList();
+        Assert.InRange(content.Count, 2, 256);
+        Assert.Equal(prompt, string.Concat(content.Select(c => c.ContentDelta)));
+        Assert.Equal(FinishReason.Stop, chunks[^1].FinishReason);
+    }
+
+    [Fact]
     public async Task Complete_FakeUpstream_ReturnsTheAnswerAndUsageAndSendsTheKey()
     {
         var response = await Client.CompleteAsync(Requests.Fake("fake-1", "ping")).ResponseAsync.WaitAsync(Daemon.Timeout);

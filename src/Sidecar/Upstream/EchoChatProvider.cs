@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Sidecar.Keys;
+using Sidecar.Resilience;
 using Sidecar.V1;
 
 namespace Sidecar.Upstream;
@@ -8,14 +9,20 @@ namespace Sidecar.Upstream;
 /// <summary>
 /// Answers locally, for demos and smoke tests: the last message's content comes back (word by word
 /// when streamed), and usage counts words. With tools and a tool choice of <c>required</c> or a named
-/// function, it calls that tool with <c>{"text": last message}</c> instead.
+/// function, it calls that tool with <c>{"text": last message}</c> instead. Like every provider it takes a
+/// slot from <see cref="LocalLimits"/> first (the key's rate and concurrency, the stream cap), and a stream
+/// has at most <see cref="MaxContentChunks"/> content chunks, however long the prompt.
 /// </summary>
-internal sealed class EchoChatProvider : IChatProvider
+internal sealed class EchoChatProvider(LocalLimits limits) : IChatProvider
 {
+    /// <summary>Most content chunks of one echoed stream: longer texts come in fewer, larger pieces.</summary>
+    public const int MaxContentChunks = 256;
+
     private static long s_sequence;
 
-    public Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, DateTime deadline, CancellationToken cancellationToken)
+    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, DateTime deadline, CancellationToken cancellationToken)
     {
+        using var slot = await limits.AcquireAsync(key, stream: false, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         var answer = Answer(request);
         var message = new Message { Role = Role.Assistant, Content = answer.Text };
@@ -24,14 +31,14 @@ internal sealed class EchoChatProvider : IChatProvider
             message.ToolCalls.Add(call);
         }
 
-        return Task.FromResult(new CompleteResponse
+        return new CompleteResponse
         {
             Id = NextId(),
             Model = request.Model,
             Message = message,
             FinishReason = answer.Finish,
             Usage = answer.Usage,
-        });
+        };
     }
 
     public async IAsyncEnumerable<CompleteChunk> StreamAsync(
@@ -40,9 +47,10 @@ internal sealed class EchoChatProvider : IChatProvider
         DateTime deadline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var slot = await limits.AcquireAsync(key, stream: true, cancellationToken).ConfigureAwait(false);
         var answer = Answer(request);
         var id = NextId();
-        foreach (var word in Words(answer.Text))
+        foreach (var word in Pieces(answer.Text, MaxContentChunks))
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return new CompleteChunk { Id = id, Model = request.Model, ContentDelta = word };
@@ -88,6 +96,30 @@ internal sealed class EchoChatProvider : IChatProvider
             ToolChoice.ChoiceOneofCase.Mode when request.ToolChoice.Mode == ToolChoiceMode.Required => request.Tools[0].Name,
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// Splits text into at most <paramref name="maxPieces"/> pieces that concatenate back to it exactly:
+    /// whole words, one each for short texts, several each for long ones.
+    /// </summary>
+    internal static IEnumerable<string> Pieces(string text, int maxPieces)
+    {
+        var minLength = Math.Max(1, (text.Length + maxPieces - 2) / (maxPieces - 1));
+        var piece = new System.Text.StringBuilder();
+        foreach (var word in Words(text))
+        {
+            piece.Append(word);
+            if (piece.Length >= minLength)
+            {
+                yield return piece.ToString();
+                piece.Clear();
+            }
+        }
+
+        if (piece.Length > 0)
+        {
+            yield return piece.ToString();
+        }
     }
 
     /// <summary>Splits text into pieces that concatenate back to it exactly: each word with the space before it.</summary>
