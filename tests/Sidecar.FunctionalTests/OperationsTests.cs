@@ -53,6 +53,41 @@ public sealed partial class OperationsTests
     }
 
     [Fact]
+    public async Task Metrics_JunkModelsAndHugeNames_NeitherTakeTheLabelsNorFloodTheScrapeOrTheLog()
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        await using var daemon = await Daemon.StartAsync(upstream, new Dictionary<string, string> { ["Sidecar:Keys:Team-C:Provider"] = "echo" });
+
+        // More junk model names than there are label slots (100), on a key_ref that does not exist.
+        for (var i = 0; i < 120; i++)
+        {
+            var junk = Requests.Fake($"junk-{i}");
+            junk.KeyRef = "nonexistent";
+            await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(junk).ResponseAsync, StatusCode.NotFound, "KEY_REF_NOT_FOUND");
+        }
+
+        var huge = Requests.Fake(new string('m', 1024 * 1024));
+        huge.KeyRef = "nonexistent";
+        await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(huge).ResponseAsync, StatusCode.InvalidArgument, "INVALID_REQUEST");
+        await daemon.Client.CompleteAsync(Requests.Fake("fake-1")).ResponseAsync.WaitAsync(Daemon.Timeout);
+        var echo = Requests.Echo("one two");
+        echo.KeyRef = "team-c"; // key refs match the configuration without regard to case
+
+        await daemon.Client.CompleteAsync(echo).ResponseAsync.WaitAsync(Daemon.Timeout);
+
+        var metrics = await ScrapeAsync(daemon);
+        Assert.Equal(1, metrics.Value("sidecar_requests_total", ("code", "OK"), ("model", "fake-1")));
+        Assert.Equal(121, metrics.Value("sidecar_requests_total", ("model", "unknown")));
+        Assert.DoesNotContain("junk-", metrics.Text);
+        Assert.DoesNotContain("mmmmmmmm", metrics.Text);
+        Assert.Equal(2, metrics.Value("sidecar_tokens_total", ("kind", "completion"), ("key_ref", "Team-C")));
+        Assert.Equal(0, metrics.Value("sidecar_tokens_total", ("key_ref", "team-c")));
+        var hugeLine = Assert.Single(daemon.LogLines, l => l.Contains("status=INVALID_ARGUMENT", StringComparison.Ordinal));
+        Assert.Contains($"[cut: {1024 * 1024} chars]", hugeLine);
+        Assert.True(daemon.LogLines.Max(l => l.Length) < 4096, "no log line holds the 1 MB name");
+    }
+
+    [Fact]
     public async Task Tracing_CallersTraceparent_ReachesTheUpstreamAndTheCallLogLine()
     {
         await using var upstream = await FakeUpstreamServer.StartAsync();
@@ -304,6 +339,8 @@ public sealed partial class OperationsTests
     private sealed partial class Scrape(string text)
     {
         private readonly List<(string Name, Dictionary<string, string> Labels, double Value)> _series = Parse(text);
+
+        public string Text { get; } = text;
 
         public bool Has(string name) => _series.Any(s => s.Name == name);
 

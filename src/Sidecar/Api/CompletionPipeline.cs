@@ -34,7 +34,7 @@ internal sealed class CompletionPipeline(
         {
             using var call = calls.Enter(door.Aborted);
             using var deadline = outcome.Deadline = deadlines.Start(door.CallerDeadline, call.Token);
-            var (key, provider) = Prepare(request, door);
+            var (key, provider) = Prepare(request, door, outcome);
             var upstreamStart = time.GetTimestamp();
             var response = await provider.CompleteAsync(request, key, deadline.Deadline, deadline.Token).ConfigureAwait(false);
             outcome.UpstreamTicks = time.GetTimestamp() - upstreamStart;
@@ -65,7 +65,7 @@ internal sealed class CompletionPipeline(
         {
             using var call = calls.Enter(door.Aborted);
             using var deadline = outcome.Deadline = deadlines.Start(door.CallerDeadline, call.Token);
-            var (key, provider) = Prepare(request, door);
+            var (key, provider) = Prepare(request, door, outcome);
             await using var chunks = provider.StreamAsync(request, key, deadline.Deadline, deadline.Token).GetAsyncEnumerator(deadline.Token);
             var first = true;
             while (true)
@@ -105,7 +105,10 @@ internal sealed class CompletionPipeline(
         }
     }
 
-    private (ResolvedKey Key, IChatProvider Provider) Prepare(CompleteRequest request, CallDoor door)
+    /// <summary>The model label of a call that never reached a key (invalid, unknown key_ref, forbidden).</summary>
+    internal const string UnknownLabel = "unknown";
+
+    private (ResolvedKey Key, IChatProvider Provider) Prepare(CompleteRequest request, CallDoor door, CallOutcome outcome)
     {
         validator.Validate(request);
         var key = keys.Resolve(request.KeyRef);
@@ -118,6 +121,10 @@ internal sealed class CompletionPipeline(
                 metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["model"] = request.Model });
         }
 
+        // Only now are the names worth a metric label: a valid model on a key that exists, the key_ref
+        // spelled as configured. Rejected calls are labelled "unknown", so junk cannot take the slots.
+        outcome.LabelKeyRef = key.KeyRef;
+        outcome.LabelModel = request.Model;
         return (key, providers.For(key.Provider));
     }
 
@@ -143,7 +150,7 @@ internal sealed class CompletionPipeline(
             case OperationCanceledException:
                 return outcome.Fail(new CallFailedException(StatusCode.Cancelled, string.Empty, "The caller cancelled the call.", null, exception));
             default:
-                Log.UnexpectedFailure(logger, exception, door.Rpc, request.KeyRef);
+                Log.UnexpectedFailure(logger, exception, door.Rpc, LogField.Cap(request.KeyRef));
                 return outcome.Fail(new CallFailedException(StatusCode.Internal, "INTERNAL", "The sidecar failed unexpectedly; its log has the details.", null, exception));
         }
     }
@@ -154,12 +161,16 @@ internal sealed class CompletionPipeline(
         var code = outcome.Code;
         var codeName = CodeNames.Of(code);
         double? upstreamSeconds = outcome.UpstreamTicks > 0 ? (double)outcome.UpstreamTicks / time.TimestampFrequency : null;
-        metrics.RequestFinished(rpc, request.Model, codeName, elapsed.TotalSeconds, upstreamSeconds);
-        metrics.Tokens(request.KeyRef, request.Model, code == StatusCode.OK ? outcome.Usage : null);
+        metrics.RequestFinished(rpc, outcome.LabelModel ?? UnknownLabel, codeName, elapsed.TotalSeconds, upstreamSeconds);
+        if (outcome.LabelKeyRef is { } labelKeyRef && outcome.LabelModel is { } labelModel)
+        {
+            metrics.Tokens(labelKeyRef, labelModel, code == StatusCode.OK ? outcome.Usage : null);
+        }
+
         if (activity is not null)
         {
-            activity.SetTag("sidecar.key_ref", request.KeyRef);
-            activity.SetTag("gen_ai.request.model", request.Model);
+            activity.SetTag("sidecar.key_ref", LogField.Cap(request.KeyRef));
+            activity.SetTag("gen_ai.request.model", LogField.Cap(request.Model));
             activity.SetTag("rpc.grpc.status_code", (int)code);
             if (code != StatusCode.OK)
             {
@@ -170,8 +181,8 @@ internal sealed class CompletionPipeline(
         Log.CallFinished(
             logger,
             rpc,
-            request.KeyRef,
-            request.Model,
+            LogField.Cap(request.KeyRef),
+            LogField.Cap(request.Model),
             codeName,
             outcome.Reason,
             elapsed.TotalMilliseconds,
@@ -191,6 +202,12 @@ internal sealed class CompletionPipeline(
         public CallDeadline? Deadline { get; set; }
 
         public V1.Usage? Usage { get; set; }
+
+        /// <summary>The key_ref as configured, once the call reached a key; null before.</summary>
+        public string? LabelKeyRef { get; set; }
+
+        /// <summary>The model, once it passed validation and the key's allow-list; null before.</summary>
+        public string? LabelModel { get; set; }
 
         public StatusCode Code { get; private set; } = StatusCode.OK;
 
