@@ -253,11 +253,13 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         // A first call builds the client and opens the upstream connection, so the deadline is spent waiting on the upstream.
         using var warm = await PostAsync("fake", """{"model":"fake-1","messages":[{"role":"user","content":"hi"}]}""");
         using var request = Request("fake", """{"model":"fake-hang","messages":[{"role":"user","content":"hi"}]}""");
-        request.Headers.Add("X-Sidecar-Timeout", "500ms");
-        using var response = await _http.SendAsync(request);
+        request.Headers.Add("X-Sidecar-Timeout", "3s");
+        var sending = _http.SendAsync(request);
+        var hanging = await NextArrivalAsync("fake-hang");
+        using var response = await sending.WaitAsync(Daemon.Timeout);
 
         await AssertErrorAsync(response, HttpStatusCode.GatewayTimeout, "server_error", "deadline_exceeded", "DEADLINE_EXCEEDED");
-        Assert.True(await _upstream.Requests.Single(r => r.Model == "fake-hang").Ended.WaitAsync(Daemon.Timeout));
+        Assert.True(await hanging.Ended.WaitAsync(Daemon.Timeout), "the upstream request should be aborted at the deadline");
     }
 
     [Fact]
@@ -397,6 +399,19 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         }
 
         return request;
+    }
+
+    /// <summary>Waits for the upstream to receive a request for <paramref name="model"/> (earlier arrivals are passed over).</summary>
+    private async Task<RecordedRequest> NextArrivalAsync(string model)
+    {
+        while (true)
+        {
+            var arrived = await _upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(Daemon.Timeout);
+            if (arrived.Model == model)
+            {
+                return arrived;
+            }
+        }
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
