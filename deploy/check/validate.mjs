@@ -411,7 +411,7 @@ check("a writable /tmp for the sidecar (read-only root filesystem)", () => {
 // ---------------------------------------------------------------------------------------------
 // 3. Configuration names against the daemon's options classes
 
-/** The names DESIGN.md documents, as C#: used only while src/Sidecar/Configuration is missing. */
+/** The names docs/design.md and README.md document, as C#: used only while src/Sidecar/Configuration is missing. */
 const DOCUMENTED_OPTIONS = `
 public sealed class SidecarOptions {
   public const string SectionName = "Sidecar";
@@ -709,7 +709,7 @@ if (csFiles.length > 0) {
   optionsFrom = `${rel(configDir)} (${csFiles.length} files)`;
 } else {
   optionsModel = parseOptions([{ text: DOCUMENTED_OPTIONS }]);
-  optionsFrom = "the names documented in DESIGN.md";
+  optionsFrom = "the names documented in docs/design.md";
   note(`${rel(configDir)} does not exist yet: configuration names are checked against ${optionsFrom}`);
 }
 

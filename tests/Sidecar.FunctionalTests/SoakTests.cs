@@ -322,7 +322,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             return false;
         }
 
-        // Where waiting helps, the status says how long (DESIGN.md, the error table).
+        // Where waiting helps, the status says how long (docs/design.md, "Errors").
         if (outcome.Reason is "UPSTREAM_RATE_LIMITED" or "UPSTREAM_UNAVAILABLE" or "CIRCUIT_OPEN" or "LOCAL_LIMIT" && !outcome.RetryInfo)
         {
             return false;
