@@ -22,8 +22,6 @@ internal sealed class UpstreamHttpPool : IDisposable
         _options = options.Value.Upstream;
     }
 
-    public HttpClient For(Uri endpoint) => Get(endpoint).Client;
-
     public PipelineTransport TransportFor(Uri endpoint) => Get(endpoint).Transport;
 
     private Upstream Get(Uri endpoint) =>

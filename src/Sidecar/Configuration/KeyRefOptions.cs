@@ -27,10 +27,3 @@ public sealed class KeyRefOptions
     /// <summary>This key reference's own limits; an unset value comes from <c>Sidecar:Resilience:Limits</c>.</summary>
     public KeyLimitsOptions? Limits { get; set; }
 }
-
-/// <summary>The provider names a key reference can have.</summary>
-public static class Providers
-{
-    public const string OpenAI = "openai";
-    public const string Echo = "echo";
-}

@@ -30,6 +30,3 @@ internal sealed class SidecarException : Exception
 
     public IReadOnlyDictionary<string, string>? Metadata { get; }
 }
-
-/// <summary>One bad field of a request: <c>Field</c> is a path such as <c>messages[3].role</c>.</summary>
-internal readonly record struct FieldViolation(string Field, string Description);

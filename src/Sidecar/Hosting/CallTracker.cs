@@ -16,8 +16,6 @@ internal sealed class CallTracker : IDisposable
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    public bool IsDraining => _draining;
-
     /// <summary>True once <see cref="CancelAll"/> ran: calls cancelled since then were cut by shutdown.</summary>
     public bool IsHardStopped => _hardStop.IsCancellationRequested;
 

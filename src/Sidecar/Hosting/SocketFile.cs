@@ -182,5 +182,3 @@ internal static class SocketFile
             : new SocketFileException($"{path} exists; remove it if it is a stale socket.");
     }
 }
-
-internal sealed class SocketFileException(string message) : Exception(message);

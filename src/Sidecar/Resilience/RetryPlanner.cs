@@ -2,12 +2,6 @@ using Sidecar.Configuration;
 
 namespace Sidecar.Resilience;
 
-/// <summary>Whether to retry a failed attempt, and after how long.</summary>
-internal readonly record struct RetryDecision(bool Retry, TimeSpan Delay)
-{
-    public static readonly RetryDecision No = new(false, TimeSpan.Zero);
-}
-
 /// <summary>
 /// The retry rules in one pure function, so they can be read and tested on a fake clock: retry only what
 /// <see cref="UpstreamFailures"/> calls retryable, at most <see cref="RetryOptions.MaxRetries"/> times, after

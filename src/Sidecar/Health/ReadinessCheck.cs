@@ -4,26 +4,6 @@ using Sidecar.Resilience;
 
 namespace Sidecar.Health;
 
-/// <summary>The names probes and agents ask for, and the tags that decide them.</summary>
-internal static class HealthNames
-{
-    public const string LiveTag = "live";
-    public const string ReadyTag = "ready";
-
-    /// <summary>gRPC health service names that mean "the process answers".</summary>
-    public static readonly string[] LiveServices = ["", "liveness"];
-
-    /// <summary>gRPC health service names that mean "ready to take calls".</summary>
-    public static readonly string[] ReadyServices = ["readiness", "sidecar.v1.Completions"];
-}
-
-/// <summary>Liveness: the process answers. Never depends on an upstream, so an outage never restarts pods.</summary>
-internal sealed class LivenessCheck : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(HealthCheckResult.Healthy("process answers"));
-}
-
 /// <summary>
 /// Readiness: listeners bound, not stopping, and the keys directory (when configured) readable. Breaker
 /// states are details only. The check never throws (a health check that throws reads as unready, and the
