@@ -121,11 +121,11 @@ export async function smoke(ctx) {
   let exited = null;
   const tail = () => output.join("").split("\n").slice(-25).join("\n");
   try {
-    const dll = path.join(publishDir, "Sidecar.dll");
-    await checkAsync(`smoke: ${dll} exists (scripts/publish.sh ${publishDir})`, async () => {
-      expect(existsSync(dll), `${dll} is missing: run scripts/publish.sh ${publishDir} first`);
+    const binary = path.join(publishDir, "Sidecar");
+    await checkAsync(`smoke: ${binary} exists (scripts/publish.sh ${publishDir})`, async () => {
+      expect(existsSync(binary), `${binary} is missing: run scripts/publish.sh ${publishDir} first`);
     });
-    if (!existsSync(dll)) return;
+    if (!existsSync(binary)) return;
 
     // Volumes, as kubelet lays them out.
     const mounts = [];
@@ -177,7 +177,7 @@ export async function smoke(ctx) {
 
     // Start, and wait for the host's "Application started" line (or an exit).
     const started = await new Promise((resolve) => {
-      child = spawn("dotnet", [dll, ...args], { cwd: publishDir, env, stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(binary, args, { cwd: publishDir, env, stdio: ["ignore", "pipe", "pipe"] });
       const timer = setTimeout(() => resolve(false), STARTUP_TIMEOUT_MS);
       const onData = (b) => {
         output.push(b.toString());

@@ -278,7 +278,7 @@ check("sidecar is a native sidecar (initContainers entry with restartPolicy: Alw
   equal(sidecar.name, "sidecar", "its name");
   expect(!agents.some((c) => c.name === "sidecar"), "a regular container is also named sidecar");
   expect(agents.length >= 1, "no agent container");
-  expect(sidecar.command === undefined, "command overrides the image ENTRYPOINT (dotnet Sidecar.dll): use args");
+  expect(sidecar.command === undefined, "command overrides the image ENTRYPOINT (/app/Sidecar): use args");
 });
 
 check("sidecar probes are gRPC health checks on port 8081", () => {
@@ -814,7 +814,7 @@ function publishWords(cmd) {
   const words = cmd.trim().split(/\s+/).map((w) => w.replace(/^["']|["']$/g, ""));
   return words.map((w, i) => (i > 0 && (words[i - 1] === "-o" || words[i - 1] === "--output") ? "OUT" : w));
 }
-const EXPECTED_PUBLISH = "dotnet publish src/Sidecar/Sidecar.csproj -c Release -o /app --no-self-contained -p:UseAppHost=false";
+const EXPECTED_PUBLISH = "dotnet publish src/Sidecar/Sidecar.csproj -c Release -r linux-x64 -o /app -p:PublishAot=true -p:StripSymbols=true -warnaserror";
 
 check("Dockerfile exists with a build and a runtime stage", () => {
   expect(dockerfile, "no Dockerfile at the repository root");
@@ -822,7 +822,9 @@ check("Dockerfile exists with a build and a runtime stage", () => {
   const build = dockerfile.stages.find((s) => s.name === "build");
   expect(build, "no stage named build");
   equal(build.image, "mcr.microsoft.com/dotnet/sdk:10.0", "the build stage's image");
-  equal(dockerfile.stages.at(-1).image, "mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled", "the runtime stage's image");
+  equal(dockerfile.stages.at(-1).image, "mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled", "the runtime stage's image (the AOT binary needs no .NET runtime)");
+  const tools = build.instructions.filter((x) => x.instr === "RUN" && /apt-get\s+install\b/.test(x.args)).map((x) => x.args).join(" ");
+  for (const p of ["clang", "zlib1g-dev"]) expect(new RegExp(`(^|\\s)${p}(\\s|$)`).test(tools), `the build stage does not apt-get install ${p} (Native AOT needs it)`);
 });
 
 const publishSh = path.join(root, "scripts/publish.sh");
@@ -844,12 +846,15 @@ check("the Dockerfile publishes with the same command as scripts/publish.sh", ()
 check("the runtime stage: app from the build stage, entrypoint, socket, volume, ports, user", () => {
   const rt = dockerfile.stages.at(-1).instructions;
   const by = (instr) => rt.filter((x) => x.instr === instr);
-  expect(by("COPY").some((x) => /--from=build\b/.test(x.args) && /(^|\s)\/app\/?\s/.test(`${x.args} `)), "no COPY --from=build /app");
+  // The sources of each COPY --from=build (its last word is the destination).
+  const copied = by("COPY").filter((x) => /--from=build\b/.test(x.args)).flatMap((x) => x.args.split(/\s+/).filter((w) => !w.startsWith("--")).slice(0, -1));
+  expect(!copied.some((w) => /^\/app\/?$/.test(w) || /\.dbg$/.test(w)), "the runtime stage copies the whole publish folder or the symbols: copy /app/Sidecar and /app/appsettings.json only");
+  for (const f of ["/app/Sidecar", "/app/appsettings.json"]) expect(copied.includes(f), `no COPY --from=build ${f}`);
   const ep = by("ENTRYPOINT").at(-1);
   expect(ep, "no ENTRYPOINT");
   let epJson;
   try { epJson = JSON.parse(ep.args); } catch { throw new CheckError(`ENTRYPOINT is not the exec (JSON) form: ${ep.args}`); }
-  equal(epJson, ["dotnet", "Sidecar.dll"], "ENTRYPOINT");
+  equal(epJson, ["/app/Sidecar"], "ENTRYPOINT");
   expect(by("CMD").length === 0, "CMD would be appended to the entrypoint's arguments");
   const env = Object.fromEntries(by("ENV").flatMap((x) => envPairs(x.args)));
   equal(env.Sidecar__Socket, SOCKET_PATH, "ENV Sidecar__Socket");
@@ -860,7 +865,7 @@ check("the runtime stage: app from the build stage, entrypoint, socket, volume, 
   const user = by("USER").at(-1)?.args;
   equal(user, "app", "USER");
   const wd = by("WORKDIR").at(-1)?.args;
-  equal(wd, "/app", "WORKDIR (Sidecar.dll is found relative to it)");
+  equal(wd, "/app", "WORKDIR");
 });
 
 check("Dockerfile and manifest agree on the socket path", () => {
@@ -906,7 +911,7 @@ check(".dockerignore keeps what the publish needs and drops build outputs", () =
     expect(!f.startsWith(".."), `${csproj} includes ${f}, outside the build context`);
     expect(!ignored(f), `${f} is needed by the build but .dockerignore drops it`);
   }
-  for (const f of ["src/Sidecar/bin/Release/net10.0/Sidecar.dll", "src/Sidecar/obj/project.assets.json", ".git/HEAD", "artifacts/publish/Sidecar.dll", "deploy/check/node_modules/yaml/package.json", "tests/x.cs", "clients/node/node_modules/a.js"])
+  for (const f of ["src/Sidecar/bin/Release/net10.0/Sidecar.dll", "src/Sidecar/obj/project.assets.json", ".git/HEAD", "artifacts/publish/Sidecar", "deploy/check/node_modules/yaml/package.json", "tests/x.cs", "clients/node/node_modules/a.js"])
     expect(ignored(f), `${f} would be sent to the docker build context`);
 });
 
@@ -931,7 +936,7 @@ if (!runLint) {
 const DEPLOYMENT = "deploy/kubernetes/agent-with-sidecar.yaml";
 const CONFIGMAP = "deploy/kubernetes/configmap.yaml";
 const SECRET = "deploy/kubernetes/secret-example.yaml";
-/** [what, file, from, to, the message the check must print]. `from` must occur in the file. */
+/** [what, file (or files), from, to, the message the check must print]. `from` must occur in each file. */
 const MISTAKES = [
   ["the sidecar as a plain init container", DEPLOYMENT, "restartPolicy: Always", "restartPolicy: OnFailure", "init containers with restartPolicy Always"],
   ["liveness probed on the wrong port", DEPLOYMENT, "port: 8081\n              service: liveness", "port: 8080\n              service: liveness", "livenessProbe.grpc"],
@@ -953,9 +958,13 @@ const MISTAKES = [
   ["a shutdown grace longer than the pod's", DEPLOYMENT, "terminationGracePeriodSeconds: 30", "terminationGracePeriodSeconds: 20", "terminationGracePeriodSeconds"],
   ["no scrape annotation", DEPLOYMENT, "prometheus.io/scrape: \"true\"", "prometheus.io/scrape: \"false\"", "prometheus.io/scrape"],
   ["--config pointing at a file the ConfigMap lacks", DEPLOYMENT, "path: sidecar.json", "path: settings.json", "configMap items do not project sidecar.json"],
-  ["a Dockerfile publishing differently from scripts/publish.sh", "Dockerfile", "-c Release -o /app", "-c Debug -o /app", "Dockerfile vs scripts/publish.sh"],
-  ["scripts/publish.sh publishing differently from the Dockerfile", "scripts/publish.sh", "-p:UseAppHost=false", "-p:UseAppHost=true", "Dockerfile vs scripts/publish.sh"],
-  ["the entrypoint in shell form", "Dockerfile", "ENTRYPOINT [\"dotnet\", \"Sidecar.dll\"]", "ENTRYPOINT dotnet Sidecar.dll", "exec (JSON) form"],
+  ["a Dockerfile publishing differently from scripts/publish.sh", "Dockerfile", "-c Release -r linux-x64 -o /app", "-c Debug -r linux-x64 -o /app", "Dockerfile vs scripts/publish.sh"],
+  ["scripts/publish.sh publishing differently from the Dockerfile", "scripts/publish.sh", "-p:StripSymbols=true", "-p:StripSymbols=false", "Dockerfile vs scripts/publish.sh"],
+  ["warnings no longer errors, in both", ["Dockerfile", "scripts/publish.sh"], " -warnaserror", "", "the publish command"],
+  ["the entrypoint in shell form", "Dockerfile", "ENTRYPOINT [\"/app/Sidecar\"]", "ENTRYPOINT /app/Sidecar", "exec (JSON) form"],
+  ["the ASP.NET Core runtime as the base", "Dockerfile", "runtime-deps:10.0-noble-chiseled AS runtime", "aspnet:10.0-noble-chiseled AS runtime", "the runtime stage's image"],
+  ["no clang in the build stage", "Dockerfile", "install -y --no-install-recommends clang zlib1g-dev", "install -y --no-install-recommends zlib1g-dev", "apt-get install clang"],
+  ["the symbols copied into the image", "Dockerfile", "COPY --from=build /app/Sidecar /app/appsettings.json /app/", "COPY --from=build /app/ /app/", "copies the whole publish folder or the symbols"],
   ["one port not exposed", "Dockerfile", "EXPOSE 8081 8082", "EXPOSE 8081", "EXPOSE"],
   ["a root user", "Dockerfile", "USER app", "USER root", "USER"],
   ["an image socket path the manifest does not use", "Dockerfile", "ENV Sidecar__Socket=/var/run/sidecar/sidecar.sock", "ENV Sidecar__Socket=/run/sidecar.sock", "ENV Sidecar__Socket"],
@@ -999,10 +1008,12 @@ if (selfTest) {
     MISTAKES.forEach(([what, file, from, to, message], i) => {
       let stale = false;
       const dir = make(`mistake-${i}`, (d) => {
-        const p = path.join(d, file);
-        const text = existsSync(p) ? readFileSync(p, "utf8") : "";
-        if (!text.includes(from)) stale = true;
-        writeFileSync(p, text.replace(from, to));
+        for (const f of [].concat(file)) {
+          const p = path.join(d, f);
+          const text = existsSync(p) ? readFileSync(p, "utf8") : "";
+          if (!text.includes(from)) stale = true;
+          writeFileSync(p, text.replace(from, to));
+        }
       });
       cases.push({ what, file, dir, message, stale, expectCode: 1 });
     });

@@ -1,3 +1,5 @@
+using Grpc.Reflection;
+using Grpc.Reflection.V1Alpha;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
@@ -12,6 +14,7 @@ using Sidecar.Keys;
 using Sidecar.OpenAIHttp;
 using Sidecar.Resilience;
 using Sidecar.Upstream;
+using Sidecar.V1;
 
 namespace Sidecar.Hosting;
 
@@ -104,7 +107,10 @@ internal static class SidecarApp
             o.MaxReceiveMessageSize = options.Limits.MaxRequestBytes * 2;
             o.EnableDetailedErrors = false;
         });
-        services.AddGrpcReflection();
+        // The services reflection describes, named here: Grpc.AspNetCore.Server.Reflection finds them
+        // by System.Reflection over the endpoints, which trimming breaks (IL2104), and would list a
+        // service added later without anyone deciding that callers may discover it.
+        services.AddSingleton(new ReflectionServiceImpl(Completions.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
         services.AddGrpcHealthChecks(o =>
             {
                 foreach (var name in HealthNames.LiveServices)
@@ -294,7 +300,7 @@ internal static class SidecarApp
         app.MapGrpcService<CompletionsService>();
         app.MapOpenAIHttp();
         app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        app.MapGrpcService<ReflectionServiceImpl>();
         app.MapPrometheusScrapingEndpoint(TelemetrySetup.ScrapePath);
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthNames.LiveTag) });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthNames.ReadyTag) });

@@ -75,7 +75,7 @@ internal sealed class EchoChatProvider(LocalLimits limits) : IChatProvider
         var tool = ChosenTool(request);
         if (tool is not null && last.Role != Role.Tool)
         {
-            var arguments = JsonSerializer.Serialize(new Dictionary<string, string> { ["text"] = last.Content });
+            var arguments = JsonSerializer.Serialize(new Dictionary<string, string> { ["text"] = last.Content }, EchoJsonContext.Default.DictionaryStringString);
             var call = new ToolCall { Id = "call_echo_0", Name = tool, ArgumentsJson = arguments };
             return new EchoAnswer(string.Empty, call, FinishReason.ToolCalls, Usage(promptWords, 1));
         }
