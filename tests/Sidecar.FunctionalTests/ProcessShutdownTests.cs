@@ -7,7 +7,7 @@ using Sidecar.V1;
 namespace Sidecar.FunctionalTests;
 
 /// <summary>
-/// The daemon as a real process (<c>dotnet Sidecar.dll</c>): what a signal does to calls in flight, to new
+/// The daemon as a real process (<see cref="SidecarProcess"/>: the AOT binary under <c>./test.sh</c>): what a signal does to calls in flight, to new
 /// calls, to the exit code and to the socket file, and how it refuses to start. The fake upstream runs in
 /// this test process.
 /// </summary>

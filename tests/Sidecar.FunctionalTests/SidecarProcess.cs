@@ -6,8 +6,10 @@ using Sidecar.FakeUpstream;
 namespace Sidecar.FunctionalTests;
 
 /// <summary>
-/// The daemon as operators run it: <c>dotnet Sidecar.dll --Sidecar:…</c> in a child process, with its
-/// standard output and error captured line by line so a test can wait for a line instead of sleeping.
+/// The daemon as operators run it, in a child process: the published Native AOT binary when
+/// <c>SIDECAR_DAEMON</c> names it (<c>./test.sh</c> sets it to <c>artifacts/publish/Sidecar</c>, the binary
+/// that ships), else <c>dotnet Sidecar.dll</c> from the test's own output (the JIT build). Its standard
+/// output and error are captured line by line so a test can wait for a line instead of sleeping.
 /// Signals go through libc <c>kill(2)</c>, as Kubernetes sends them. A process still running at
 /// dispose (a failed test) is killed so no daemon outlives its test.
 /// </summary>
@@ -53,10 +55,19 @@ internal sealed class SidecarProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet Sidecar.dll</c> with these arguments; returns at once (see <see cref="StartServingAsync"/>).</summary>
+    /// <summary>The variable naming the daemon executable to run instead of <c>dotnet Sidecar.dll</c>.</summary>
+    public const string DaemonVariable = "SIDECAR_DAEMON";
+
+    /// <summary>Starts the daemon with these arguments; returns at once (see <see cref="StartServingAsync"/>).</summary>
     public static SidecarProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(DotnetHost())
+        var binary = Environment.GetEnvironmentVariable(DaemonVariable) is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+        if (binary is not null && !File.Exists(binary))
+        {
+            throw new FileNotFoundException($"{DaemonVariable}={binary}: no such file (scripts/publish.sh makes it)", binary);
+        }
+
+        var info = new ProcessStartInfo(binary ?? DotnetHost())
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -66,7 +77,11 @@ internal sealed class SidecarProcess : IAsyncDisposable
             StandardErrorEncoding = Encoding.UTF8,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Sidecar.dll"));
+        if (binary is null)
+        {
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Sidecar.dll"));
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -74,6 +89,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
 
         // Nothing from the test run's environment may steer the child: the socket comes from the arguments.
         info.Environment.Remove("SIDECAR_SOCKET");
+        info.Environment.Remove(DaemonVariable);
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal) || k.StartsWith("Sidecar__", StringComparison.Ordinal)).ToList())
         {
             info.Environment.Remove(name);
@@ -88,7 +104,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
         var sidecar = new SidecarProcess(process);
         process.OutputDataReceived += (_, e) => sidecar.OnLine(e.Data, sidecar._stdout, sidecar._stdoutClosed);
         process.ErrorDataReceived += (_, e) => sidecar.OnLine(e.Data, sidecar._stderr, sidecar._stderrClosed);
-        Assert.True(process.Start(), "dotnet Sidecar.dll did not start");
+        Assert.True(process.Start(), $"{info.FileName} did not start");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return sidecar;

@@ -4,14 +4,25 @@
 # "$@", stops both, and exits with the command's code.
 #   tests/conformance/with-daemon.sh clients/go/test.sh
 # Set SIDECAR_SKIP_BUILD=1 when the Release build is known to be fresh (the top-level test script does).
+# Set SIDECAR_DAEMON=PATH to run that daemon executable (./test.sh: artifacts/publish/Sidecar, the Native
+# AOT binary that ships) instead of the JIT build's `dotnet src/Sidecar/bin/Release/net10.0/Sidecar.dll`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
+if [ -n "${SIDECAR_DAEMON:-}" ]; then
+  [ -x "$SIDECAR_DAEMON" ] || { echo "with-daemon: SIDECAR_DAEMON=$SIDECAR_DAEMON is not an executable (scripts/publish.sh makes it)" >&2; exit 1; }
+  daemon=("$(cd "$(dirname "$SIDECAR_DAEMON")" && pwd)/$(basename "$SIDECAR_DAEMON")")
+else
+  daemon=(dotnet src/Sidecar/bin/Release/net10.0/Sidecar.dll)
+fi
+
 if [ "${SIDECAR_SKIP_BUILD:-0}" != 1 ]; then
   # Several suites may start at once on one machine: build one at a time.
-  flock /tmp/sidecar-conformance-build.lock \
-    dotnet build -c Release --nologo -v q -clp:ErrorsOnly src/Sidecar/Sidecar.csproj
+  if [ -z "${SIDECAR_DAEMON:-}" ]; then
+    flock /tmp/sidecar-conformance-build.lock \
+      dotnet build -c Release --nologo -v q -clp:ErrorsOnly src/Sidecar/Sidecar.csproj
+  fi
   flock /tmp/sidecar-conformance-build.lock \
     dotnet build -c Release --nologo -v q -clp:ErrorsOnly tests/Sidecar.FakeUpstream/Sidecar.FakeUpstream.csproj
 fi
@@ -47,7 +58,7 @@ fake_port=$(cat "$work/fake.port")
 # The fake upstream's key: never printed by the daemon, which only sees the variable's name.
 export SIDECAR_CONFORMANCE_UPSTREAM_KEY="sk-conformance-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 socket="$work/sidecar.sock"
-dotnet src/Sidecar/bin/Release/net10.0/Sidecar.dll \
+"${daemon[@]}" \
   --Sidecar:Socket="$socket" --Sidecar:HealthPort=0 --Sidecar:HttpPort=0 \
   --Sidecar:Keys:fake:ApiKey=env:SIDECAR_CONFORMANCE_UPSTREAM_KEY \
   --Sidecar:Keys:fake:Endpoint="http://127.0.0.1:$fake_port/v1" \
