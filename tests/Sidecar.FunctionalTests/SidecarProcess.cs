@@ -142,6 +142,15 @@ internal sealed class SidecarProcess : IAsyncDisposable
     /// <summary>Sends a signal with kill(2), as the kubelet or a terminal does.</summary>
     public void Signal(int signal)
     {
+        // A process started in the background by a non-interactive shell (`./test.sh &`) ignores SIGINT
+        // and SIGQUIT, and so does every process it starts, this daemon included (.NET keeps a
+        // disposition ignored at start). The signal would then do nothing: say so instead of failing later.
+        if (IgnoredSignals(_process.Id) is { } ignored && (ignored & (1UL << (signal - 1))) != 0)
+        {
+            throw new InvalidOperationException(
+                $"The daemon ignores signal {signal}: it inherited SIG_IGN from this test run (started in the background by a non-interactive shell?). Run the tests in the foreground, or from a shell with job control (set -m).");
+        }
+
         if (Kill(_process.Id, signal) != 0)
         {
             throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
@@ -241,6 +250,20 @@ internal sealed class SidecarProcess : IAsyncDisposable
     /// <summary>The dotnet host running these tests (<c>dotnet test</c> sets DOTNET_HOST_PATH), else the one on PATH.</summary>
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    /// <summary>The process's ignored-signals mask (SigIgn in /proc/PID/status, bit N-1 for signal N), if readable.</summary>
+    private static ulong? IgnoredSignals(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+            return line is null ? null : Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
