@@ -86,6 +86,8 @@ internal static class SidecarApp
         services.AddSingleton<UpstreamHttpPool>();
         services.TryAddSingleton<IOpenAIClientFactory, OpenAIClientFactory>();
         services.AddSingleton<ClientCache>();
+        // Upstream/ knows what an upstream failure is; the resilience layer asks it through its own interface.
+        services.TryAddSingleton<IUpstreamFailureClassifier, UpstreamFailures>();
         services.AddSidecarResilience();
         services.AddSingleton<ChatClientCache>();
         services.AddSingleton<OpenAIChatProvider>();

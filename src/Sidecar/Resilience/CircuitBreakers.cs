@@ -32,12 +32,14 @@ internal sealed class CircuitBreakers : IDisposable
     private readonly BoundedCache<Breaker> _models;
     private readonly ClientCache _clients;
     private readonly LiveOptions _options;
+    private readonly IUpstreamFailureClassifier _failures;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public CircuitBreakers(LiveOptions options, ClientCache clients, TimeProvider time, SidecarMetrics metrics, ILogger<CircuitBreakers> logger)
+    public CircuitBreakers(LiveOptions options, ClientCache clients, IUpstreamFailureClassifier failures, TimeProvider time, SidecarMetrics metrics, ILogger<CircuitBreakers> logger)
     {
         _options = options;
+        _failures = failures;
         _clients = clients;
         _time = time;
         _logger = logger;
@@ -139,11 +141,11 @@ internal sealed class CircuitBreakers : IDisposable
                 BreakDuration = settings.BreakDuration,
                 StateProvider = state,
                 ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Exception is { } ex && UpstreamFailures.Classify(ex).Scope == counts),
+                    args.Outcome.Exception is { } ex && _failures.Classify(ex).Scope == counts),
                 OnOpened = args =>
                 {
-                    ResilienceLog.BreakerOpened(_logger, scope, self!.Id, args.BreakDuration.TotalSeconds, ResilienceLog.Describe(args.Outcome.Exception));
-                    self.LastFailure = ResilienceLog.Describe(args.Outcome.Exception);
+                    ResilienceLog.BreakerOpened(_logger, scope, self!.Id, args.BreakDuration.TotalSeconds, _failures.Describe(args.Outcome.Exception));
+                    self.LastFailure = _failures.Describe(args.Outcome.Exception);
                     self.BrokenUntil = _time.GetUtcNow() + args.BreakDuration;
                     return default;
                 },

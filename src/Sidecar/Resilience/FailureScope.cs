@@ -1,7 +1,3 @@
-using System.ClientModel;
-using Sidecar.Clients;
-using Sidecar.Upstream;
-
 namespace Sidecar.Resilience;
 
 /// <summary>Which breaker an upstream failure counts against.</summary>

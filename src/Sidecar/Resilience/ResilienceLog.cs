@@ -15,12 +15,4 @@ internal static partial class ResilienceLog
     [LoggerMessage(103, LogLevel.Information, "Circuit breaker {Scope} {Name} closed")]
     public static partial void BreakerClosed(ILogger logger, string scope, string name);
 
-    /// <summary>What an attempt's failure was, in words safe to log and show: a type name or an HTTP status.</summary>
-    public static string Describe(Exception? exception) => exception switch
-    {
-        null => "nothing",
-        System.ClientModel.ClientResultException { Status: > 0 } cre => $"HTTP {cre.Status}",
-        UpstreamTimeoutException timeout => timeout.Message,
-        _ => exception.GetType().Name,
-    };
 }

@@ -4,7 +4,7 @@ namespace Sidecar.Resilience;
 
 /// <summary>
 /// The retry rules in one pure function, so they can be read and tested on a fake clock: retry only what
-/// <see cref="UpstreamFailures"/> calls retryable, at most <see cref="RetryOptions.MaxRetries"/> times, after
+/// the <see cref="IUpstreamFailureClassifier"/> calls retryable, at most <see cref="RetryOptions.MaxRetries"/> times, after
 /// the upstream's <c>Retry-After</c> when it gave one (never longer than <see cref="RetryOptions.MaxRetryAfter"/>:
 /// past that the caller decides) or else an exponential backoff with jitter, and only when the attempt after
 /// the wait can still finish before the call's deadline.
@@ -12,20 +12,21 @@ namespace Sidecar.Resilience;
 internal static class RetryPlanner
 {
     /// <param name="exception">What the failed attempt threw.</param>
+    /// <param name="failures">What the failure means: retryable or not, and any wait the upstream asked for.</param>
     /// <param name="attempt">0 for the first attempt, 1 for the first retry, …</param>
     /// <param name="now">The current time.</param>
     /// <param name="deadline">The call's deadline (UTC); <see cref="DateTime.MaxValue"/> for none.</param>
     /// <param name="options">The retry settings in force.</param>
     /// <param name="random">A number in [0, 1) for the jitter.</param>
-    public static RetryDecision Decide(Exception exception, int attempt, DateTimeOffset now, DateTime deadline, RetryOptions options, double random)
+    public static RetryDecision Decide(Exception exception, IUpstreamFailureClassifier failures, int attempt, DateTimeOffset now, DateTime deadline, RetryOptions options, double random)
     {
-        if (attempt >= options.MaxRetries || !UpstreamFailures.Classify(exception).Retryable)
+        if (attempt >= options.MaxRetries || !failures.Classify(exception).Retryable)
         {
             return RetryDecision.No;
         }
 
         TimeSpan delay;
-        if (UpstreamFailures.RetryAfter(exception) is { } retryAfter)
+        if (failures.RetryAfter(exception) is { } retryAfter)
         {
             if (retryAfter > options.MaxRetryAfter)
             {

@@ -5,7 +5,6 @@ using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Errors;
 using Sidecar.Keys;
-using Sidecar.Upstream;
 
 namespace Sidecar.Resilience;
 
@@ -27,21 +26,23 @@ internal sealed class UpstreamResilience
 
     private readonly LiveOptions _options;
     private readonly CircuitBreakers _breakers;
+    private readonly IUpstreamFailureClassifier _failures;
     private readonly SidecarMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<double> _random;
     private readonly ResiliencePipeline _retry;
 
-    public UpstreamResilience(LiveOptions options, CircuitBreakers breakers, SidecarMetrics metrics, TimeProvider time, ILogger<UpstreamResilience> logger)
-        : this(options, breakers, metrics, time, logger, Random.Shared.NextDouble)
+    public UpstreamResilience(LiveOptions options, CircuitBreakers breakers, IUpstreamFailureClassifier failures, SidecarMetrics metrics, TimeProvider time, ILogger<UpstreamResilience> logger)
+        : this(options, breakers, failures, metrics, time, logger, Random.Shared.NextDouble)
     {
     }
 
-    internal UpstreamResilience(LiveOptions options, CircuitBreakers breakers, SidecarMetrics metrics, TimeProvider time, ILogger logger, Func<double> random)
+    internal UpstreamResilience(LiveOptions options, CircuitBreakers breakers, IUpstreamFailureClassifier failures, SidecarMetrics metrics, TimeProvider time, ILogger logger, Func<double> random)
     {
         _options = options;
         _breakers = breakers;
+        _failures = failures;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -58,7 +59,7 @@ internal sealed class UpstreamResilience
                 OnRetry = args =>
                 {
                     var key = args.Context.Properties.GetValue(KeyKey, null!);
-                    ResilienceLog.Retrying(_logger, key.Endpoint.Authority, key.KeyRef, args.RetryDelay.TotalMilliseconds, args.AttemptNumber + 1, ResilienceLog.Describe(args.Outcome.Exception));
+                    ResilienceLog.Retrying(_logger, key.Endpoint.Authority, key.KeyRef, args.RetryDelay.TotalMilliseconds, args.AttemptNumber + 1, _failures.Describe(args.Outcome.Exception));
                     return default;
                 },
             })
@@ -68,7 +69,7 @@ internal sealed class UpstreamResilience
     /// <summary>
     /// Runs <paramref name="attempt"/> until it succeeds, a failure is not worth retrying, the retries are
     /// used up or the deadline is too near. Each attempt gets the call's token; an attempt that uses timers
-    /// of its own throws <see cref="UpstreamTimeoutException"/> when one fires.
+    /// of its own throws an exception that the classifier calls a timeout when one fires.
     /// </summary>
     public async Task<T> ExecuteAsync<T>(ResolvedKey key, string model, DateTime deadline, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
@@ -103,11 +104,11 @@ internal sealed class UpstreamResilience
         {
             // This call's own failed attempts opened the breaker before its retry: what the caller needs
             // to hear is the upstream's failure, not that we refused a call we had in fact made.
-            throw Map(lastFailure, key);
+            throw _failures.ToCallerError(lastFailure, key);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not SidecarException)
         {
-            throw Map(ex, key);
+            throw _failures.ToCallerError(ex, key);
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
         {
@@ -119,19 +120,6 @@ internal sealed class UpstreamResilience
             ResilienceContextPool.Shared.Return(context);
         }
     }
-
-    /// <summary>The error a caller sees for a final failure that is not already ours.</summary>
-    internal static Exception Map(Exception exception, ResolvedKey key) => exception switch
-    {
-        UpstreamTimeoutException timeout => new SidecarException(
-            SidecarError.UpstreamUnavailable,
-            $"The upstream {key.Endpoint.Authority} did not answer in time: {timeout.Message}.",
-            retryAfter: TimeSpan.FromSeconds(1),
-            metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["upstream"] = key.Endpoint.Authority },
-            innerException: timeout),
-        _ when UpstreamErrors.IsUpstreamFailure(exception) => UpstreamErrors.Map(exception, key),
-        _ => exception,
-    };
 
     private static async ValueTask<T> Through<T>(Breaker? breaker, ResilienceContext context, Func<ResilienceContext, ValueTask<T>> inner)
     {
@@ -191,6 +179,7 @@ internal sealed class UpstreamResilience
 
         var decision = RetryPlanner.Decide(
             exception,
+            _failures,
             args.AttemptNumber,
             _time.GetUtcNow(),
             args.Context.Properties.GetValue(DeadlineKey, DateTime.MaxValue),

@@ -6,12 +6,16 @@ using Sidecar.Clients;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Keys;
+using Sidecar.Upstream;
 
 namespace Sidecar.Tests.Resilience;
 
 /// <summary>Upstream failures as the OpenAI SDK throws them, for the resilience tests.</summary>
 internal static class Failures
 {
+    /// <summary>The daemon's own classifier of upstream failures, which the resilience layer is given.</summary>
+    public static readonly UpstreamFailures Classifier = new();
+
     public static readonly ResolvedKey TeamA = Key("team-a");
     public static readonly ResolvedKey TeamB = Key("team-b");
 

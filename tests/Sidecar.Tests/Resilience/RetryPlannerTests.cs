@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Time.Testing;
 using Sidecar.Configuration;
 using Sidecar.Resilience;
+using Sidecar.Upstream;
 
 namespace Sidecar.Tests.Resilience;
 
@@ -22,7 +23,7 @@ public sealed class RetryPlannerTests
     [InlineData(504)]
     public void Decide_TransientStatus_RetriesAfterTheBackoff(int status)
     {
-        var decision = RetryPlanner.Decide(Failures.Http(status), 0, _time.GetUtcNow(), NoDeadline, _options, random: 0.5);
+        var decision = RetryPlanner.Decide(Failures.Http(status), Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, _options, random: 0.5);
 
         Assert.Equal(new RetryDecision(true, TimeSpan.FromMilliseconds(500)), decision);
     }
@@ -37,7 +38,7 @@ public sealed class RetryPlannerTests
     [InlineData(501)]
     public void Decide_RequestOrKeyProblem_IsNotRetried(int status)
     {
-        var decision = RetryPlanner.Decide(Failures.Http(status), 0, _time.GetUtcNow(), NoDeadline, _options, random: 0.5);
+        var decision = RetryPlanner.Decide(Failures.Http(status), Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, _options, random: 0.5);
 
         Assert.False(decision.Retry);
     }
@@ -55,29 +56,29 @@ public sealed class RetryPlannerTests
     [MemberData(nameof(ConnectionFailures))]
     public void Decide_ConnectionFailureOrTimeout_IsRetried(Exception failure)
     {
-        Assert.True(RetryPlanner.Decide(failure, 0, _time.GetUtcNow(), NoDeadline, _options, random: 0.5).Retry);
+        Assert.True(RetryPlanner.Decide(failure, Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, _options, random: 0.5).Retry);
     }
 
     [Fact]
     public void Decide_CancellationOrOurOwnError_IsNotRetried()
     {
-        Assert.False(RetryPlanner.Decide(new OperationCanceledException(), 0, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
-        Assert.False(RetryPlanner.Decide(new InvalidOperationException(), 0, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
+        Assert.False(RetryPlanner.Decide(new OperationCanceledException(), Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
+        Assert.False(RetryPlanner.Decide(new InvalidOperationException(), Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
     }
 
     [Fact]
     public void Decide_RetriesUsedUp_StopsAtMaxRetries()
     {
-        Assert.True(RetryPlanner.Decide(Failures.Http(503), 1, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
-        Assert.False(RetryPlanner.Decide(Failures.Http(503), 2, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
+        Assert.True(RetryPlanner.Decide(Failures.Http(503), Failures.Classifier, 1, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
+        Assert.False(RetryPlanner.Decide(Failures.Http(503), Failures.Classifier, 2, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
         _options.MaxRetries = 0;
-        Assert.False(RetryPlanner.Decide(Failures.Http(503), 0, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
+        Assert.False(RetryPlanner.Decide(Failures.Http(503), Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
     }
 
     [Fact]
     public void Decide_RetryAfterWithinTheCap_WaitsWhatTheUpstreamAsked()
     {
-        var decision = RetryPlanner.Decide(Failures.RetryAfter(429, "2"), 0, _time.GetUtcNow(), NoDeadline, _options, 0.5);
+        var decision = RetryPlanner.Decide(Failures.RetryAfter(429, "2"), Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, _options, 0.5);
 
         Assert.Equal(new RetryDecision(true, TimeSpan.FromSeconds(2)), decision);
     }
@@ -87,7 +88,7 @@ public sealed class RetryPlannerTests
     {
         var failure = Failures.Http(503, "{}", ("Retry-After", "1"), ("retry-after-ms", "150"));
 
-        var decision = RetryPlanner.Decide(failure, 0, _time.GetUtcNow(), NoDeadline, _options, 0.5);
+        var decision = RetryPlanner.Decide(failure, Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, _options, 0.5);
 
         Assert.Equal(TimeSpan.FromMilliseconds(150), decision.Delay);
     }
@@ -97,7 +98,7 @@ public sealed class RetryPlannerTests
     {
         var when = DateTimeOffset.UtcNow.AddSeconds(30).ToString("R");
 
-        var decision = RetryPlanner.Decide(Failures.RetryAfter(503, when), 0, _time.GetUtcNow(), NoDeadline, new RetryOptions { MaxRetryAfter = TimeSpan.FromMinutes(1) }, 0.5);
+        var decision = RetryPlanner.Decide(Failures.RetryAfter(503, when), Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, new RetryOptions { MaxRetryAfter = TimeSpan.FromMinutes(1) }, 0.5);
 
         Assert.True(decision.Retry);
         Assert.InRange(decision.Delay, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(31));
@@ -108,7 +109,7 @@ public sealed class RetryPlannerTests
     {
         _options.MaxRetryAfter = TimeSpan.FromSeconds(1);
 
-        var decision = RetryPlanner.Decide(Failures.RetryAfter(429, "2"), 0, _time.GetUtcNow(), NoDeadline, _options, 0.5);
+        var decision = RetryPlanner.Decide(Failures.RetryAfter(429, "2"), Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, _options, 0.5);
 
         Assert.False(decision.Retry);
     }
@@ -118,7 +119,7 @@ public sealed class RetryPlannerTests
     {
         var failure = Failures.Http(429, "{\"error\":{\"message\":\"You exceeded your current quota\",\"code\":\"insufficient_quota\"}}");
 
-        Assert.False(RetryPlanner.Decide(failure, 0, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
+        Assert.False(RetryPlanner.Decide(failure, Failures.Classifier, 0, _time.GetUtcNow(), NoDeadline, _options, 0.5).Retry);
     }
 
     [Fact]
@@ -126,14 +127,14 @@ public sealed class RetryPlannerTests
     {
         // The wait (500 ms) plus the least time an attempt needs (1 s) must fit before the deadline.
         var deadline = (_time.GetUtcNow() + TimeSpan.FromMilliseconds(1499)).UtcDateTime;
-        Assert.False(RetryPlanner.Decide(Failures.Http(503), 0, _time.GetUtcNow(), deadline, _options, 0.5).Retry);
+        Assert.False(RetryPlanner.Decide(Failures.Http(503), Failures.Classifier, 0, _time.GetUtcNow(), deadline, _options, 0.5).Retry);
 
         deadline = (_time.GetUtcNow() + TimeSpan.FromMilliseconds(1500)).UtcDateTime;
-        Assert.True(RetryPlanner.Decide(Failures.Http(503), 0, _time.GetUtcNow(), deadline, _options, 0.5).Retry);
+        Assert.True(RetryPlanner.Decide(Failures.Http(503), Failures.Classifier, 0, _time.GetUtcNow(), deadline, _options, 0.5).Retry);
 
         // Later on the same clock, the same deadline is too near.
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.False(RetryPlanner.Decide(Failures.Http(503), 0, _time.GetUtcNow(), deadline, _options, 0.5).Retry);
+        Assert.False(RetryPlanner.Decide(Failures.Http(503), Failures.Classifier, 0, _time.GetUtcNow(), deadline, _options, 0.5).Retry);
     }
 
     [Fact]
@@ -141,7 +142,7 @@ public sealed class RetryPlannerTests
     {
         var deadline = (_time.GetUtcNow() + TimeSpan.FromSeconds(2)).UtcDateTime;
 
-        Assert.False(RetryPlanner.Decide(Failures.RetryAfter(429, "2"), 0, _time.GetUtcNow(), deadline, _options, 0.5).Retry);
+        Assert.False(RetryPlanner.Decide(Failures.RetryAfter(429, "2"), Failures.Classifier, 0, _time.GetUtcNow(), deadline, _options, 0.5).Retry);
     }
 
     [Fact]

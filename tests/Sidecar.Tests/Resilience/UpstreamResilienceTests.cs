@@ -41,8 +41,8 @@ public sealed class UpstreamResilienceTests : IDisposable
     {
         var live = TestOptions.Live(_options);
         _clients = Failures.Clients(_options, _time, _metrics);
-        _breakers = new CircuitBreakers(live, _clients, _time, _metrics, NullLogger<CircuitBreakers>.Instance);
-        _resilience = new UpstreamResilience(live, _breakers, _metrics, _time, NullLogger.Instance, () => 0.5);
+        _breakers = new CircuitBreakers(live, _clients, Failures.Classifier, _time, _metrics, NullLogger<CircuitBreakers>.Instance);
+        _resilience = new UpstreamResilience(live, _breakers, Failures.Classifier, _metrics, _time, NullLogger.Instance, () => 0.5);
     }
 
     public void Dispose()
@@ -314,8 +314,8 @@ public sealed class UpstreamResilienceTests : IDisposable
     {
         _options.ClientCache.MaxEntries = 50;
         using var clients = Failures.Clients(_options, _time, _metrics);
-        using var breakers = new CircuitBreakers(TestOptions.Live(_options), clients, _time, _metrics, NullLogger<CircuitBreakers>.Instance);
-        var resilience = new UpstreamResilience(TestOptions.Live(_options), breakers, _metrics, _time, NullLogger.Instance, () => 0.5);
+        using var breakers = new CircuitBreakers(TestOptions.Live(_options), clients, Failures.Classifier, _time, _metrics, NullLogger<CircuitBreakers>.Instance);
+        var resilience = new UpstreamResilience(TestOptions.Live(_options), breakers, Failures.Classifier, _metrics, _time, NullLogger.Instance, () => 0.5);
         var most = (Keys: 0, Models: 0);
         for (var i = 0; i < 2_000; i++)
         {

@@ -2,11 +2,15 @@ using System.ClientModel;
 using System.Net.Sockets;
 using Sidecar.Clients;
 using Sidecar.Resilience;
+using Sidecar.Tests.Resilience;
+using Sidecar.Upstream;
 
-namespace Sidecar.Tests.Resilience;
+namespace Sidecar.Tests.Upstream;
 
 public sealed class UpstreamFailuresTests
 {
+    private readonly UpstreamFailures _failures = new();
+
     [Theory]
     [InlineData(500, "Model")]
     [InlineData(503, "Model")]
@@ -20,7 +24,7 @@ public sealed class UpstreamFailuresTests
     [InlineData(422, "None")]
     public void Classify_HttpStatus_CountsAgainstTheRightBreaker(int status, string expected)
     {
-        Assert.Equal(expected, UpstreamFailures.Classify(Failures.Http(status)).Scope.ToString());
+        Assert.Equal(expected, _failures.Classify(Failures.Http(status)).Scope.ToString());
     }
 
     [Fact]
@@ -28,8 +32,8 @@ public sealed class UpstreamFailuresTests
     {
         var refused = new HttpRequestException(HttpRequestError.ConnectionError, "refused", new SocketException((int)SocketError.ConnectionRefused));
 
-        Assert.Equal(new FailureClass(true, FailureScope.Endpoint), UpstreamFailures.Classify(refused));
-        Assert.Equal(new FailureClass(true, FailureScope.Endpoint), UpstreamFailures.Classify(new ClientResultException("refused", null, refused)));
+        Assert.Equal(new FailureClass(true, FailureScope.Endpoint), _failures.Classify(refused));
+        Assert.Equal(new FailureClass(true, FailureScope.Endpoint), _failures.Classify(new ClientResultException("refused", null, refused)));
     }
 
     [Fact]
@@ -38,14 +42,14 @@ public sealed class UpstreamFailuresTests
         // What SocketsHttpHandler throws for a header value it cannot encode: the upstream never saw the request.
         var unsent = new HttpRequestException("Request headers must contain only ASCII characters.");
 
-        Assert.Equal(new FailureClass(false, FailureScope.None), UpstreamFailures.Classify(unsent));
-        Assert.Equal(new FailureClass(false, FailureScope.None), UpstreamFailures.Classify(new ClientResultException(unsent.Message, null, unsent)));
+        Assert.Equal(new FailureClass(false, FailureScope.None), _failures.Classify(unsent));
+        Assert.Equal(new FailureClass(false, FailureScope.None), _failures.Classify(new ClientResultException(unsent.Message, null, unsent)));
     }
 
     [Fact]
     public void Classify_Timeout_IsTheModels()
     {
-        Assert.Equal(new FailureClass(true, FailureScope.Model), UpstreamFailures.Classify(new UpstreamTimeoutException("no first token within 1 s", null)));
+        Assert.Equal(new FailureClass(true, FailureScope.Model), _failures.Classify(new UpstreamTimeoutException("no first token within 1 s", null)));
     }
 
     [Fact]
@@ -53,21 +57,21 @@ public sealed class UpstreamFailuresTests
     {
         var fault = new UpstreamProtocolException("its 200 answer is not a chat completion with a choice (invalid JSON)");
 
-        Assert.Equal(new FailureClass(true, FailureScope.Model), UpstreamFailures.Classify(fault));
-        Assert.Equal(new FailureClass(true, FailureScope.Model), UpstreamFailures.Classify(new HttpRequestException("copying", fault)));
+        Assert.Equal(new FailureClass(true, FailureScope.Model), _failures.Classify(fault));
+        Assert.Equal(new FailureClass(true, FailureScope.Model), _failures.Classify(new HttpRequestException("copying", fault)));
     }
 
     [Fact]
     public void Classify_Cancellation_CountsNowhere()
     {
-        Assert.Equal(new FailureClass(false, FailureScope.None), UpstreamFailures.Classify(new TaskCanceledException()));
+        Assert.Equal(new FailureClass(false, FailureScope.None), _failures.Classify(new TaskCanceledException()));
     }
 
     [Fact]
     public void RetryAfter_NoHeaderOrNotAnHttpAnswer_IsNull()
     {
-        Assert.Null(UpstreamFailures.RetryAfter(Failures.Http(503)));
-        Assert.Null(UpstreamFailures.RetryAfter(new IOException()));
-        Assert.Null(UpstreamFailures.RetryAfter(Failures.RetryAfter(503, "soon")));
+        Assert.Null(_failures.RetryAfter(Failures.Http(503)));
+        Assert.Null(_failures.RetryAfter(new IOException()));
+        Assert.Null(_failures.RetryAfter(Failures.RetryAfter(503, "soon")));
     }
 }

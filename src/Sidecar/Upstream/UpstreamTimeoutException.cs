@@ -1,4 +1,4 @@
-namespace Sidecar.Resilience;
+namespace Sidecar.Upstream;
 
 /// <summary>
 /// An upstream attempt ran out of one of our own timers (first token, idle stream, the HTTP client's

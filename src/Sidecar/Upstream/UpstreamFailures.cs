@@ -1,8 +1,10 @@
 using System.ClientModel;
 using Sidecar.Clients;
-using Sidecar.Upstream;
+using Sidecar.Errors;
+using Sidecar.Keys;
+using Sidecar.Resilience;
 
-namespace Sidecar.Resilience;
+namespace Sidecar.Upstream;
 
 /// <summary>
 /// Classifies what an upstream attempt threw: whether retrying can help and which breaker it counts
@@ -10,10 +12,11 @@ namespace Sidecar.Resilience;
 /// one team's exhausted quota must not close the endpoint for every other key. A 5xx or a timeout is the
 /// model's: upstreams route models to different backends, and one failing model must not close the
 /// endpoint for the tenants of the others. Only a failure to get any HTTP answer is the endpoint's.
+/// The resilience layer asks through <see cref="IUpstreamFailureClassifier"/>, so it never sees the SDK's types.
 /// </summary>
-internal static class UpstreamFailures
+internal sealed class UpstreamFailures : IUpstreamFailureClassifier
 {
-    public static FailureClass Classify(Exception exception) => exception switch
+    public FailureClass Classify(Exception exception) => exception switch
     {
         UpstreamTimeoutException => new(true, FailureScope.Model),
         ClientResultException { Status: > 0 } cre => ByStatus(cre),
@@ -22,6 +25,28 @@ internal static class UpstreamFailures
         // No HTTP response at all: the connection failed.
         _ when UpstreamErrors.IsUpstreamFailure(exception) => new(true, FailureScope.Endpoint),
         _ => new(false, FailureScope.None),
+    };
+
+    /// <summary>What an attempt's failure was, in words safe to log and show: a type name or an HTTP status.</summary>
+    public string Describe(Exception? exception) => exception switch
+    {
+        null => "nothing",
+        ClientResultException { Status: > 0 } cre => $"HTTP {cre.Status}",
+        UpstreamTimeoutException timeout => timeout.Message,
+        _ => exception.GetType().Name,
+    };
+
+    /// <summary>The error a caller sees for a final failure that is not already ours.</summary>
+    public Exception ToCallerError(Exception exception, ResolvedKey key) => exception switch
+    {
+        UpstreamTimeoutException timeout => new SidecarException(
+            SidecarError.UpstreamUnavailable,
+            $"The upstream {key.Endpoint.Authority} did not answer in time: {timeout.Message}.",
+            retryAfter: TimeSpan.FromSeconds(1),
+            metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["upstream"] = key.Endpoint.Authority },
+            innerException: timeout),
+        _ when UpstreamErrors.IsUpstreamFailure(exception) => UpstreamErrors.Map(exception, key),
+        _ => exception,
     };
 
     private static FailureClass ByStatus(ClientResultException cre) => cre.Status switch
@@ -34,7 +59,7 @@ internal static class UpstreamFailures
     };
 
     /// <summary>The wait the upstream asked for (see <see cref="UpstreamErrors.RetryAfter"/>); null when none.</summary>
-    public static TimeSpan? RetryAfter(Exception exception) =>
+    public TimeSpan? RetryAfter(Exception exception) =>
         exception is ClientResultException cre ? UpstreamErrors.RetryAfter(cre.GetRawResponse()) : null;
 
     /// <summary>OpenAI answers 429 with code <c>insufficient_quota</c> when billing ran out: waiting does not help.</summary>
