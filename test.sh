@@ -109,11 +109,11 @@ client_suite() {
 }
 
 # The functional tests that start the daemon as a process (signals, refused starts, bad configuration,
-# unsafe socket folders): the AOT binary's. Every other functional test hosts the JIT daemon in the
-# test process (hostile bytes on the socket and hostile upstream answers included, for now: their
-# fixture inspects the in-process daemon's log sink).
-process_tests="FullyQualifiedName~Sidecar.FunctionalTests.ProcessShutdownTests|FullyQualifiedName~Sidecar.FunctionalTests.HostileInputTests.Start_"
-in_process_tests="FullyQualifiedName!~Sidecar.FunctionalTests.ProcessShutdownTests&FullyQualifiedName!~Sidecar.FunctionalTests.HostileInputTests.Start_"
+# unsafe socket folders, hostile bytes on the socket): the AOT binary's. Every other functional test
+# hosts the JIT daemon in the test process (the in-depth hostile-input suite included: its fixture
+# inspects the in-process daemon's log sink).
+process_tests="FullyQualifiedName~Sidecar.FunctionalTests.ProcessShutdownTests|FullyQualifiedName~Sidecar.FunctionalTests.HostileInputTests.Start_|FullyQualifiedName~Sidecar.FunctionalTests.HostileSocketProcessTests"
+in_process_tests="FullyQualifiedName!~Sidecar.FunctionalTests.ProcessShutdownTests&FullyQualifiedName!~Sidecar.FunctionalTests.HostileInputTests.Start_&FullyQualifiedName!~Sidecar.FunctionalTests.HostileSocketProcessTests"
 
 bench_smoke() {
   if [ ! -x bench/run.sh ]; then

@@ -25,7 +25,7 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
 {
     private const string ProbeModel = "fake-drip-10";
 
-    private static readonly byte[] Preface = Encoding.ASCII.GetBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    internal static readonly byte[] Preface = Encoding.ASCII.GetBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
     /// <summary>HTTP/2 error codes (RFC 9113, section 7).</summary>
     public enum H2Error
@@ -608,10 +608,13 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
     private Completions.CompletionsClient NewAgent() => new(target.NewChannel());
 
     /// <summary>Writes bytes on a fresh connection and reads until the daemon closes it.</summary>
-    private async Task<byte[]> SendRawAsync(byte[] bytes)
+    private Task<byte[]> SendRawAsync(byte[] bytes) => SendRawAsync(target.Daemon.Socket, bytes);
+
+    /// <summary>Writes <paramref name="bytes"/> to the socket and reads until the daemon closes the connection.</summary>
+    internal static async Task<byte[]> SendRawAsync(string path, byte[] bytes)
     {
         using var socket = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(target.Daemon.Socket)).WaitAsync(Daemon.Timeout);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path)).WaitAsync(Daemon.Timeout);
         await socket.SendAsync(bytes).WaitAsync(Daemon.Timeout);
         var received = new List<byte>();
         var buffer = new byte[4096];
@@ -654,14 +657,14 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
         return (response.StatusCode, status is null ? null : (StatusCode)int.Parse(status), message);
     }
 
-    private static void AssertGoAway(H2Frame frame, H2Error expected)
+    internal static void AssertGoAway(H2Frame frame, H2Error expected)
     {
         Assert.Equal(0x7, frame.Type);
         Assert.Equal(0u, frame.Stream);
         Assert.Equal(expected, (H2Error)BinaryPrimitives.ReadUInt32BigEndian(frame.Payload.AsSpan(4)));
     }
 
-    private static List<H2Frame> Frames(byte[] data)
+    internal static List<H2Frame> Frames(byte[] data)
     {
         var frames = new List<H2Frame>();
         var at = 0;
@@ -685,7 +688,7 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
         return frame;
     }
 
-    private static byte[] Header(int length, byte type, byte flags, uint stream)
+    internal static byte[] Header(int length, byte type, byte flags, uint stream)
     {
         var header = new byte[9];
         header[0] = (byte)(length >> 16);
@@ -697,9 +700,9 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
         return header;
     }
 
-    private static byte[] Frame(byte type, byte flags, uint stream, byte[] payload) => [.. Header(payload.Length, type, flags, stream), .. payload];
+    internal static byte[] Frame(byte type, byte flags, uint stream, byte[] payload) => [.. Header(payload.Length, type, flags, stream), .. payload];
 
-    private readonly record struct H2Frame(byte Type, uint Stream, byte[] Payload);
+    internal readonly record struct H2Frame(byte Type, uint Stream, byte[] Payload);
 
     /// <summary>Moves the freshly bound socket aside and puts a link to another file in its place.</summary>
     private sealed class SocketSwapper(string socket, string target) : IHostedLifecycleService
