@@ -443,20 +443,7 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
     {
         const string model = "fake-huge-64@line";
 
-        var status = await WhileAnotherAgentStreamsAsync(async () =>
-        {
-            using var call = NewAgent().StreamComplete(Hostile("line", model), deadline: DateTime.UtcNow.Add(Daemon.Timeout));
-            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
-            return await RpcAssert.FailsAsync(
-                async () =>
-                {
-                    while (await call.ResponseStream.MoveNext(CancellationToken.None))
-                    {
-                    }
-                },
-                StatusCode.Unavailable,
-                "UPSTREAM_STREAM_BROKEN");
-        });
+        var status = await WhileAnotherAgentStreamsAsync(() => BreaksAfterItsFirstChunkAsync(Hostile("line", model)));
 
         Assert.Contains("Sidecar:Upstream:MaxEventBytes", status!.Message);
         Assert.Single(target.Hostile("line").Requests, r => r.Model == model);
@@ -527,20 +514,7 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
         const string model = "fake-bad-sse@stream";
         var warningsBefore = UnusableAnswerWarnings().Count;
 
-        var status = await WhileAnotherAgentStreamsAsync(async () =>
-        {
-            using var call = NewAgent().StreamComplete(Hostile("bad-sse", model), deadline: DateTime.UtcNow.Add(Daemon.Timeout));
-            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
-            return await RpcAssert.FailsAsync(
-                async () =>
-                {
-                    while (await call.ResponseStream.MoveNext(CancellationToken.None))
-                    {
-                    }
-                },
-                StatusCode.Unavailable,
-                "UPSTREAM_STREAM_BROKEN");
-        });
+        var status = await WhileAnotherAgentStreamsAsync(() => BreaksAfterItsFirstChunkAsync(Hostile("bad-sse", model)));
 
         Assert.Contains("malformed server-sent event data (invalid JSON)", status!.Message);
         Assert.Equal(1, target.Hostile("bad-sse").CountFor(model));
@@ -608,6 +582,22 @@ public sealed class HostileInputTests(HostileInputTests.Target target) : IClassF
     private Completions.CompletionsClient NewAgent() => new(target.NewChannel());
 
     /// <summary>Writes bytes on a fresh connection and reads until the daemon closes it.</summary>
+    /// <summary>A stream that relays its first chunk, then ends with UNAVAILABLE <c>UPSTREAM_STREAM_BROKEN</c>; returns that status.</summary>
+    private async Task<Google.Rpc.Status?> BreaksAfterItsFirstChunkAsync(CompleteRequest request)
+    {
+        using var call = NewAgent().StreamComplete(request, deadline: DateTime.UtcNow.Add(Daemon.Timeout));
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
+        return await RpcAssert.FailsAsync(
+            async () =>
+            {
+                while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            },
+            StatusCode.Unavailable,
+            "UPSTREAM_STREAM_BROKEN");
+    }
+
     private Task<byte[]> SendRawAsync(byte[] bytes) => SendRawAsync(target.Daemon.Socket, bytes);
 
     /// <summary>Writes <paramref name="bytes"/> to the socket and reads until the daemon closes the connection.</summary>
