@@ -10,4 +10,9 @@ namespace Sidecar.Api;
 /// <param name="Peer">The caller's uid/gid from the socket; null over TCP or where the kernel does not tell.</param>
 /// <param name="CallerDeadline">The caller's deadline (UTC); <see cref="DateTime.MaxValue"/> when it set none.</param>
 /// <param name="Aborted">Fires when the caller goes away or its deadline passes.</param>
-internal readonly record struct CallDoor(string Rpc, PeerCredentials? Peer, DateTime CallerDeadline, CancellationToken Aborted);
+/// <param name="DeadlineReached">
+/// Fires only at the caller's deadline, where the door enforces it with its own timer (the HTTP door):
+/// a timer and a clock read can disagree by a hair, so the door says which cancellation was the deadline.
+/// <see cref="CancellationToken.None"/> where the transport enforces the deadline itself (gRPC).
+/// </param>
+internal readonly record struct CallDoor(string Rpc, PeerCredentials? Peer, DateTime CallerDeadline, CancellationToken Aborted, CancellationToken DeadlineReached = default);

@@ -145,7 +145,7 @@ internal sealed class CompletionPipeline(
                     "The sidecar shut down before the call finished; the answer is incomplete.",
                     retryAfter: TimeSpan.FromSeconds(1));
                 return Fail(cut, door, request, outcome);
-            case OperationCanceledException when door.CallerDeadline <= time.GetUtcNow().UtcDateTime || outcome.Deadline?.HasPassed == true:
+            case OperationCanceledException when door.DeadlineReached.IsCancellationRequested || door.CallerDeadline <= time.GetUtcNow().UtcDateTime || outcome.Deadline?.HasPassed == true:
                 return outcome.Fail(new CallFailedException(StatusCode.DeadlineExceeded, string.Empty, "The call's deadline passed.", null, exception));
             case OperationCanceledException:
                 return outcome.Fail(new CallFailedException(StatusCode.Cancelled, string.Empty, "The caller cancelled the call.", null, exception));

@@ -54,15 +54,17 @@ internal sealed class ChatCompletionsEndpoint(CompletionPipeline pipeline, LiveO
             return;
         }
 
-        // The caller's deadline is enforced here (gRPC does it for its own door): the token fires at
-        // it, and the pipeline reports DEADLINE_EXCEEDED because the deadline has passed.
+        // The caller's deadline is enforced here (gRPC does it for its own door). The timer's own token
+        // goes to the pipeline too, so a cancellation at the deadline is reported as DEADLINE_EXCEEDED
+        // even when the clock, read a moment before the timer was armed, says the deadline is not quite there.
         using var timer = timeout is { } after ? new CancellationTokenSource(after, time) : null;
         using var deadline = timer is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timer.Token);
         var door = new CallDoor(
             Rpc,
             PeerCredentials.Of(context),
             timeout is { } t ? time.GetUtcNow().UtcDateTime + t : DateTime.MaxValue,
-            deadline?.Token ?? context.RequestAborted);
+            deadline?.Token ?? context.RequestAborted,
+            timer?.Token ?? default);
         var created = time.GetUtcNow().ToUnixTimeSeconds();
 
         if (chat.Stream)
