@@ -28,7 +28,7 @@ let statusRoot;
 function grpcPackages() {
   if (!grpcObject) {
     const definition = protoLoader.loadSync(
-      ['sidecar/v1/completions.proto', 'grpc/health/v1/health.proto'],
+      ['sidecar/v1/completions.proto', 'sidecar/v1/errors.proto', 'grpc/health/v1/health.proto'],
       LOADER_OPTIONS,
     );
     grpcObject = grpc.loadPackageDefinition(definition);

@@ -26,20 +26,22 @@ TOOL_CHOICE_MODE_REQUIRED: ToolChoiceMode
 TOOL_CHOICE_MODE_UNSPECIFIED: ToolChoiceMode
 
 class CompleteChunk(_message.Message):
-    __slots__ = ["content_delta", "finish_reason", "id", "model", "tool_call_deltas", "usage"]
+    __slots__ = ["content_delta", "finish_reason", "id", "model", "served_by", "tool_call_deltas", "usage"]
     CONTENT_DELTA_FIELD_NUMBER: _ClassVar[int]
     FINISH_REASON_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    SERVED_BY_FIELD_NUMBER: _ClassVar[int]
     TOOL_CALL_DELTAS_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
     content_delta: str
     finish_reason: FinishReason
     id: str
     model: str
+    served_by: ServedBy
     tool_call_deltas: _containers.RepeatedCompositeFieldContainer[ToolCallDelta]
     usage: Usage
-    def __init__(self, id: _Optional[str] = ..., model: _Optional[str] = ..., content_delta: _Optional[str] = ..., tool_call_deltas: _Optional[_Iterable[_Union[ToolCallDelta, _Mapping]]] = ..., finish_reason: _Optional[_Union[FinishReason, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., model: _Optional[str] = ..., content_delta: _Optional[str] = ..., tool_call_deltas: _Optional[_Iterable[_Union[ToolCallDelta, _Mapping]]] = ..., finish_reason: _Optional[_Union[FinishReason, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., served_by: _Optional[_Union[ServedBy, _Mapping]] = ...) -> None: ...
 
 class CompleteRequest(_message.Message):
     __slots__ = ["frequency_penalty", "key_ref", "max_tokens", "messages", "metadata", "model", "presence_penalty", "response_format", "seed", "stop", "temperature", "tool_choice", "tools", "top_p", "user"]
@@ -83,18 +85,20 @@ class CompleteRequest(_message.Message):
     def __init__(self, key_ref: _Optional[str] = ..., model: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[Message, _Mapping]]] = ..., temperature: _Optional[float] = ..., top_p: _Optional[float] = ..., max_tokens: _Optional[int] = ..., stop: _Optional[_Iterable[str]] = ..., seed: _Optional[int] = ..., presence_penalty: _Optional[float] = ..., frequency_penalty: _Optional[float] = ..., tools: _Optional[_Iterable[_Union[Tool, _Mapping]]] = ..., tool_choice: _Optional[_Union[ToolChoice, _Mapping]] = ..., response_format: _Optional[_Union[ResponseFormat, _Mapping]] = ..., user: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class CompleteResponse(_message.Message):
-    __slots__ = ["finish_reason", "id", "message", "model", "usage"]
+    __slots__ = ["finish_reason", "id", "message", "model", "served_by", "usage"]
     FINISH_REASON_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    SERVED_BY_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
     finish_reason: FinishReason
     id: str
     message: Message
     model: str
+    served_by: ServedBy
     usage: Usage
-    def __init__(self, id: _Optional[str] = ..., model: _Optional[str] = ..., message: _Optional[_Union[Message, _Mapping]] = ..., finish_reason: _Optional[_Union[FinishReason, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., model: _Optional[str] = ..., message: _Optional[_Union[Message, _Mapping]] = ..., finish_reason: _Optional[_Union[FinishReason, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., served_by: _Optional[_Union[ServedBy, _Mapping]] = ...) -> None: ...
 
 class Message(_message.Message):
     __slots__ = ["content", "name", "role", "tool_call_id", "tool_calls"]
@@ -123,6 +127,18 @@ class ResponseFormat(_message.Message):
     json_schema_strict: bool
     type: ResponseFormatType
     def __init__(self, type: _Optional[_Union[ResponseFormatType, str]] = ..., json_schema_name: _Optional[str] = ..., json_schema: _Optional[str] = ..., json_schema_description: _Optional[str] = ..., json_schema_strict: bool = ...) -> None: ...
+
+class ServedBy(_message.Message):
+    __slots__ = ["attempts", "cached", "key_ref", "model"]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    CACHED_FIELD_NUMBER: _ClassVar[int]
+    KEY_REF_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    attempts: int
+    cached: bool
+    key_ref: str
+    model: str
+    def __init__(self, key_ref: _Optional[str] = ..., model: _Optional[str] = ..., attempts: _Optional[int] = ..., cached: bool = ...) -> None: ...
 
 class Tool(_message.Message):
     __slots__ = ["description", "name", "parameters_json_schema"]
