@@ -148,6 +148,8 @@ export interface CompleteResponse {
   message: Message | null;
   finishReason: FinishReason;
   usage: Usage | null;
+  /** Who answered: the key ref, the upstream model and the number of targets tried. */
+  servedBy: ServedBy | null;
 }
 
 /** One piece of a streamed answer. */
@@ -162,6 +164,20 @@ export interface CompleteChunk {
   finishReason: FinishReason;
   /** Set on the last chunk only (when the upstream reports usage). */
   usage: Usage | null;
+  /** Set on the last chunk only: who answered. */
+  servedBy: ServedBy | null;
+}
+
+/** Who answered a call: a key_ref may route to pool members and fallbacks (docs/design.md, "Routing"). */
+export interface ServedBy {
+  /** The key ref whose target answered: the one named, a pool member, or a fallback. */
+  keyRef: string;
+  /** The model name sent to the upstream (after the target's ModelMap). */
+  model: string;
+  /** Targets tried, the answering one included (1 when the first answered). */
+  attempts: number;
+  /** True when the answer came from the response cache. */
+  cached: boolean;
 }
 
 /** A piece of a streamed tool call. */

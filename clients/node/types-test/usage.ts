@@ -40,7 +40,7 @@ async function main(): Promise<void> {
 
     const merged = await accumulate(client.streamComplete(request, { signal: AbortSignal.timeout(5000) }));
     const finalText: string = merged.message.content;
-    const accumulator = new StreamAccumulator().add({ id: 'c', model: 'm', contentDelta: 'a', toolCallDeltas: [], finishReason: 'FINISH_REASON_STOP', usage: null });
+    const accumulator = new StreamAccumulator().add({ id: 'c', model: 'm', contentDelta: 'a', toolCallDeltas: [], finishReason: 'FINISH_REASON_STOP', usage: null, servedBy: null });
     const message: Message = accumulator.finalMessage();
     void finalText;
     void message;
