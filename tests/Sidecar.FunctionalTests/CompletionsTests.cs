@@ -74,6 +74,7 @@ public sealed class CompletionsTests : IAsyncLifetime
         Assert.StartsWith("chatcmpl-fake-", response.Id);
         var seen = Assert.Single(_upstream.Requests);
         Assert.Equal($"Bearer {_daemon.UpstreamKey}", seen.Authorization);
+        Assert.Equal(new ServedBy { KeyRef = "fake", Model = "fake-1", Attempts = 1 }, response.ServedBy);
     }
 
     [Fact]
@@ -84,8 +85,10 @@ public sealed class CompletionsTests : IAsyncLifetime
         Assert.Equal(["fake:", " one", " two", " three", " four", ""], chunks.Select(c => c.ContentDelta));
         Assert.All(chunks[..^1], c => Assert.Equal(FinishReason.Unspecified, c.FinishReason));
         Assert.All(chunks[..^1], c => Assert.Null(c.Usage));
+        Assert.All(chunks[..^1], c => Assert.Null(c.ServedBy));
         Assert.Equal(FinishReason.Stop, chunks[^1].FinishReason);
         Assert.Equal(new Usage { PromptTokens = 4, CompletionTokens = 5, TotalTokens = 9 }, chunks[^1].Usage);
+        Assert.Equal(new ServedBy { KeyRef = "fake", Model = "fake-1", Attempts = 1 }, chunks[^1].ServedBy);
         Assert.True(_upstream.Requests.Single().Body["stream_options"]?["include_usage"]?.GetValue<bool>());
     }
 

@@ -39,6 +39,7 @@ internal sealed class CompletionPipeline(
             var response = await provider.CompleteAsync(request, key, deadline.Deadline, deadline.Token).ConfigureAwait(false);
             outcome.UpstreamTicks = time.GetTimestamp() - upstreamStart;
             outcome.Usage = response.Usage;
+            response.ServedBy ??= ServedByKey(key, request);
             return response;
         }
         catch (Exception ex)
@@ -91,6 +92,11 @@ internal sealed class CompletionPipeline(
                     outcome.Usage = chunk.Usage;
                 }
 
+                if (chunk.FinishReason != FinishReason.Unspecified)
+                {
+                    chunk.ServedBy ??= ServedByKey(key, request);
+                }
+
                 await write(chunk, door.Aborted).ConfigureAwait(false);
             }
         }
@@ -107,6 +113,10 @@ internal sealed class CompletionPipeline(
 
     /// <summary>The model label of a call that never reached a key (invalid, unknown key_ref, forbidden).</summary>
     internal const string UnknownLabel = "unknown";
+
+    /// <summary>The caller's own key ref answered, on the first target tried.</summary>
+    private static ServedBy ServedByKey(ResolvedKey key, CompleteRequest request) =>
+        new() { KeyRef = key.KeyRef, Model = request.Model, Attempts = 1 };
 
     private (ResolvedKey Key, IChatProvider Provider) Prepare(CompleteRequest request, CallDoor door, CallOutcome outcome)
     {
