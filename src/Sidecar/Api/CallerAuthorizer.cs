@@ -24,9 +24,6 @@ internal static class CallerAuthorizer
         }
 
         var who = peer is { } known ? $"uid {known.Uid} gid {known.Gid}" : "an unidentified caller";
-        throw new SidecarException(
-            SidecarError.KeyRefForbidden,
-            $"key_ref '{key.KeyRef}' may not be used by {who}.",
-            metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef });
+        throw SidecarErrors.KeyRefForbidden(key.KeyRef, who);
     }
 }

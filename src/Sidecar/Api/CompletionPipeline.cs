@@ -125,10 +125,7 @@ internal sealed class CompletionPipeline(
         CallerAuthorizer.Authorize(key, door.Peer);
         if (key.Models is { } allowed && !allowed.Contains(request.Model))
         {
-            throw new SidecarException(
-                SidecarError.ModelNotAllowed,
-                $"key_ref '{key.KeyRef}' does not allow model '{request.Model}'.",
-                metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["model"] = request.Model });
+            throw SidecarErrors.ModelNotAllowed(key.KeyRef, request.Model);
         }
 
         // Only now are the names worth a metric label: a valid model on a key that exists, the key_ref
@@ -150,10 +147,7 @@ internal sealed class CompletionPipeline(
             case RpcException rpc:
                 return outcome.Fail(new CallFailedException(rpc.StatusCode, string.Empty, rpc.Status.Detail, null, rpc));
             case OperationCanceledException when calls.IsHardStopped && !door.Aborted.IsCancellationRequested:
-                var cut = new SidecarException(
-                    SidecarError.ShuttingDown,
-                    "The sidecar shut down before the call finished; the answer is incomplete.",
-                    retryAfter: TimeSpan.FromSeconds(1));
+                var cut = SidecarErrors.ShuttingDown("The sidecar shut down before the call finished; the answer is incomplete.");
                 return Fail(cut, door, request, outcome);
             case OperationCanceledException when door.DeadlineReached.IsCancellationRequested || door.CallerDeadline <= time.GetUtcNow().UtcDateTime || outcome.Deadline?.HasPassed == true:
                 return outcome.Fail(new CallFailedException(StatusCode.DeadlineExceeded, string.Empty, "The call's deadline passed.", null, exception));
@@ -161,7 +155,7 @@ internal sealed class CompletionPipeline(
                 return outcome.Fail(new CallFailedException(StatusCode.Cancelled, string.Empty, "The caller cancelled the call.", null, exception));
             default:
                 Log.UnexpectedFailure(logger, exception, door.Rpc, LogField.Cap(request.KeyRef));
-                return outcome.Fail(new CallFailedException(StatusCode.Internal, "INTERNAL", "The sidecar failed unexpectedly; its log has the details.", null, exception));
+                return outcome.Fail(new CallFailedException(StatusCode.Internal, ErrorStatus.NameOf(ErrorReason.Internal), "The sidecar failed unexpectedly; its log has the details.", null, exception));
         }
     }
 

@@ -3,33 +3,64 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Sidecar.Errors;
+using Sidecar.V1;
 using Status = Google.Rpc.Status;
 
 namespace Sidecar.Api;
 
-/// <summary>The one place where our errors become gRPC statuses with <c>google.rpc</c> details.</summary>
+/// <summary>
+/// The one place where our errors become gRPC statuses with <c>google.rpc</c> details. The reasons are
+/// the contract's <c>sidecar.v1.ErrorReason</c> values (protos/sidecar/v1/errors.proto), sent by name.
+/// </summary>
 internal static class ErrorStatus
 {
     public const string Domain = "sidecar";
 
-    public static (StatusCode Code, string Reason) Of(SidecarError error) => error switch
+    // The proto's value names (KEY_REF_NOT_FOUND), read once from its descriptor: C# spells the
+    // members in PascalCase, and agents compare the proto's spelling.
+    private static readonly string[] ReasonNames = ReadReasonNames();
+
+    public static (StatusCode Code, string Reason) Of(SidecarError error)
     {
-        SidecarError.InvalidRequest => (StatusCode.InvalidArgument, "INVALID_REQUEST"),
-        SidecarError.KeyRefNotFound => (StatusCode.NotFound, "KEY_REF_NOT_FOUND"),
-        SidecarError.KeyRefForbidden => (StatusCode.PermissionDenied, "KEY_REF_FORBIDDEN"),
-        SidecarError.ModelNotAllowed => (StatusCode.PermissionDenied, "MODEL_NOT_ALLOWED"),
-        SidecarError.KeyUnavailable => (StatusCode.FailedPrecondition, "KEY_UNAVAILABLE"),
-        SidecarError.UpstreamAuth => (StatusCode.Unauthenticated, "UPSTREAM_AUTH"),
-        SidecarError.UpstreamRejected => (StatusCode.InvalidArgument, "UPSTREAM_REJECTED"),
-        SidecarError.UpstreamNotFound => (StatusCode.NotFound, "UPSTREAM_REJECTED"),
-        SidecarError.UpstreamRateLimited => (StatusCode.ResourceExhausted, "UPSTREAM_RATE_LIMITED"),
-        SidecarError.LocalLimit => (StatusCode.ResourceExhausted, "LOCAL_LIMIT"),
-        SidecarError.UpstreamUnavailable => (StatusCode.Unavailable, "UPSTREAM_UNAVAILABLE"),
-        SidecarError.CircuitOpen => (StatusCode.Unavailable, "CIRCUIT_OPEN"),
-        SidecarError.UpstreamStreamBroken => (StatusCode.Unavailable, "UPSTREAM_STREAM_BROKEN"),
-        SidecarError.ShuttingDown => (StatusCode.Unavailable, "SHUTTING_DOWN"),
-        _ => (StatusCode.Internal, "INTERNAL"),
+        var (code, reason) = Map(error);
+        return (code, NameOf(reason));
+    }
+
+    /// <summary>The reason as <c>ErrorInfo.reason</c> carries it.</summary>
+    public static string NameOf(ErrorReason reason) => ReasonNames[(int)reason];
+
+    private static (StatusCode Code, ErrorReason Reason) Map(SidecarError error) => error switch
+    {
+        SidecarError.InvalidRequest => (StatusCode.InvalidArgument, ErrorReason.InvalidRequest),
+        SidecarError.KeyRefNotFound => (StatusCode.NotFound, ErrorReason.KeyRefNotFound),
+        SidecarError.KeyRefForbidden => (StatusCode.PermissionDenied, ErrorReason.KeyRefForbidden),
+        SidecarError.ModelNotAllowed => (StatusCode.PermissionDenied, ErrorReason.ModelNotAllowed),
+        SidecarError.KeyUnavailable => (StatusCode.FailedPrecondition, ErrorReason.KeyUnavailable),
+        SidecarError.UpstreamAuth => (StatusCode.Unauthenticated, ErrorReason.UpstreamAuth),
+        SidecarError.UpstreamRejected => (StatusCode.InvalidArgument, ErrorReason.UpstreamRejected),
+        SidecarError.UpstreamNotFound => (StatusCode.NotFound, ErrorReason.UpstreamRejected),
+        SidecarError.UpstreamRateLimited => (StatusCode.ResourceExhausted, ErrorReason.UpstreamRateLimited),
+        SidecarError.LocalLimit => (StatusCode.ResourceExhausted, ErrorReason.LocalLimit),
+        SidecarError.UpstreamUnavailable => (StatusCode.Unavailable, ErrorReason.UpstreamUnavailable),
+        SidecarError.CircuitOpen => (StatusCode.Unavailable, ErrorReason.CircuitOpen),
+        SidecarError.UpstreamStreamBroken => (StatusCode.Unavailable, ErrorReason.UpstreamStreamBroken),
+        SidecarError.ShuttingDown => (StatusCode.Unavailable, ErrorReason.ShuttingDown),
+        SidecarError.SharedLimit => (StatusCode.ResourceExhausted, ErrorReason.SharedLimit),
+        SidecarError.BudgetExhausted => (StatusCode.ResourceExhausted, ErrorReason.BudgetExhausted),
+        _ => (StatusCode.Internal, ErrorReason.Internal),
     };
+
+    private static string[] ReadReasonNames()
+    {
+        var values = ErrorsReflection.Descriptor.EnumTypes.Single(e => e.ClrType == typeof(ErrorReason)).Values;
+        var names = new string[values.Max(v => v.Number) + 1];
+        foreach (var value in values)
+        {
+            names[value.Number] = value.Name;
+        }
+
+        return names;
+    }
 
     public static RpcException ToRpcException(SidecarException exception)
     {
@@ -45,7 +76,7 @@ internal static class ErrorStatus
 
         if (exception.RetryAfter is { } retryAfter)
         {
-            info.Metadata["retry_after_ms"] = ((long)retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+            info.Metadata[MetadataNames.RetryAfterMs] = ((long)retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         }
 
         var status = new Status { Code = (int)code, Message = exception.Message, Details = { Any.Pack(info) } };

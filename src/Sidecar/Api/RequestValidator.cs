@@ -28,17 +28,13 @@ internal sealed partial class RequestValidator(LiveOptions options)
         var size = request.CalculateSize();
         if (size > Limits.MaxRequestBytes)
         {
-            throw new SidecarException(
-                SidecarError.InvalidRequest,
-                $"Invalid request: it is {size} bytes; the limit is {Limits.MaxRequestBytes} (Sidecar:Limits:MaxRequestBytes).");
+            throw SidecarErrors.InvalidRequest($"it is {size} bytes; the limit is {Limits.MaxRequestBytes} (Sidecar:Limits:MaxRequestBytes).");
         }
 
         var violations = Check(request);
         if (violations.Count > 0)
         {
-            var first = violations[0];
-            var more = violations.Count > 1 ? $" (and {violations.Count - 1} more)" : string.Empty;
-            throw new SidecarException(SidecarError.InvalidRequest, $"Invalid request: {first.Field}: {first.Description}{more}", violations: violations);
+            throw SidecarErrors.InvalidRequest(violations);
         }
     }
 

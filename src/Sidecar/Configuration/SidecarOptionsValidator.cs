@@ -144,11 +144,11 @@ internal sealed class SidecarOptionsValidator : IValidateOptions<SidecarOptions>
             {
                 errors.Add($"{path}:ApiKey is required: env:NAME or file:/path.");
             }
-            else if (key.ApiKey.StartsWith("file:", StringComparison.Ordinal) && !Path.IsPathFullyQualified(key.ApiKey[5..]))
+            else if (SecretSpec.IsFile(key.ApiKey, out var file) && !Path.IsPathFullyQualified(file))
             {
                 errors.Add($"{path}:ApiKey file: must name an absolute path.");
             }
-            else if (key.ApiKey.StartsWith("env:", StringComparison.Ordinal) && key.ApiKey.Length == 4)
+            else if (SecretSpec.IsEnv(key.ApiKey, out var name) && name.Length == 0)
             {
                 errors.Add($"{path}:ApiKey env: must name a variable.");
             }

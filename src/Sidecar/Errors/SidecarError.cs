@@ -2,7 +2,7 @@ namespace Sidecar.Errors;
 
 /// <summary>
 /// Every failure the daemon reports, independent of gRPC. <see cref="Api.ErrorStatus"/> maps each
-/// to a status code and a stable <c>ErrorInfo.reason</c> in one place.
+/// to a status code and a reason of the contract's <c>sidecar.v1.ErrorReason</c> in one place.
 /// </summary>
 internal enum SidecarError
 {
@@ -20,4 +20,10 @@ internal enum SidecarError
     CircuitOpen,
     UpstreamStreamBroken,
     ShuttingDown,
+
+    /// <summary>A limit shared by every sidecar on the same Redis is full.</summary>
+    SharedLimit,
+
+    /// <summary>The key_ref's token budget for the period is used up.</summary>
+    BudgetExhausted,
 }

@@ -62,10 +62,8 @@ internal sealed class CallTracker : IDisposable
         }
     }
 
-    private static SidecarException ShuttingDown() => new(
-        SidecarError.ShuttingDown,
-        "The sidecar is shutting down and takes no new calls; retry against its replacement.",
-        retryAfter: TimeSpan.FromSeconds(1));
+    private static SidecarException ShuttingDown() =>
+        SidecarErrors.ShuttingDown("The sidecar is shutting down and takes no new calls; retry against its replacement.");
 
     public void Dispose() => _hardStop.Dispose();
 

@@ -321,8 +321,7 @@ internal static class SidecarApp
 
             foreach (var (name, key) in options.Keys)
             {
-                var spec = key.ApiKey ?? string.Empty;
-                if (spec.Length > 0 && !spec.StartsWith("env:", StringComparison.Ordinal) && !spec.StartsWith("file:", StringComparison.Ordinal))
+                if (SecretSpec.IsLiteral(key.ApiKey ?? string.Empty))
                 {
                     Log.LiteralKey(logger, name);
                 }

@@ -17,8 +17,6 @@ namespace Sidecar.Keys;
 /// </summary>
 internal sealed class KeyResolver : IDisposable
 {
-    private const string EnvPrefix = "env:";
-    private const string FilePrefix = "file:";
 
     // Keyed per process: a fingerprint tells two secrets apart without being a stable hash of either.
     private static readonly byte[] FingerprintKey = RandomNumberGenerator.GetBytes(32);
@@ -102,10 +100,7 @@ internal sealed class KeyResolver : IDisposable
             }
         }
 
-        throw new SidecarException(
-            SidecarError.KeyRefNotFound,
-            $"key_ref '{keyRef}' is not configured.",
-            metadata: new Dictionary<string, string> { ["key_ref"] = keyRef });
+        throw SidecarErrors.KeyRefNotFound(keyRef);
     }
 
     private ResolvedKey FromConfigured(string keyRef, KeyRefOptions configured, SidecarOptions options)
@@ -129,22 +124,21 @@ internal sealed class KeyResolver : IDisposable
 
     private string ReadConfiguredSecret(string keyRef, string spec)
     {
-        if (spec.StartsWith(EnvPrefix, StringComparison.Ordinal))
+        if (SecretSpec.IsEnv(spec, out var name))
         {
-            var name = spec[EnvPrefix.Length..];
             var value = Environment.GetEnvironmentVariable(name);
             if (string.IsNullOrWhiteSpace(value))
             {
                 Log.SecretUnavailable(_logger, keyRef, $"environment variable {name} is not set");
-                throw Unavailable(keyRef);
+                throw SidecarErrors.KeyUnavailable(keyRef);
             }
 
             return value;
         }
 
-        if (spec.StartsWith(FilePrefix, StringComparison.Ordinal))
+        if (SecretSpec.IsFile(spec, out var path))
         {
-            return ReadSecretFile(keyRef, spec[FilePrefix.Length..]);
+            return ReadSecretFile(keyRef, path);
         }
 
         return spec; // A literal, for development; the start-up report warns about it.
@@ -160,13 +154,13 @@ internal sealed class KeyResolver : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Log.SecretUnavailable(_logger, keyRef, $"{path}: {ex.GetType().Name}");
-            throw Unavailable(keyRef);
+            throw SidecarErrors.KeyUnavailable(keyRef);
         }
 
         if (Normalize(text).Length == 0)
         {
             Log.SecretUnavailable(_logger, keyRef, $"{path} is empty");
-            throw Unavailable(keyRef);
+            throw SidecarErrors.KeyUnavailable(keyRef);
         }
 
         return text;
@@ -185,7 +179,7 @@ internal sealed class KeyResolver : IDisposable
         if (key.Length == 0)
         {
             Log.SecretUnavailable(_logger, keyRef, "the key is empty");
-            throw Unavailable(keyRef);
+            throw SidecarErrors.KeyUnavailable(keyRef);
         }
 
         var bad = key.AsSpan().IndexOfAnyExceptInRange(' ', '~');
@@ -193,7 +187,7 @@ internal sealed class KeyResolver : IDisposable
         {
             var kind = char.IsControl(key[bad]) ? "a control character" : "a non-ASCII character";
             Log.SecretUnavailable(_logger, keyRef, $"the key holds {kind} (U+{(int)key[bad]:X4}); only printable ASCII is sent upstream");
-            throw Unavailable(keyRef);
+            throw SidecarErrors.KeyUnavailable(keyRef);
         }
 
         return key;
@@ -217,11 +211,6 @@ internal sealed class KeyResolver : IDisposable
         HMACSHA256.HashData(FingerprintKey, Encoding.UTF8.GetBytes(secret), hash);
         return Convert.ToHexStringLower(hash[..8]);
     }
-
-    private static SidecarException Unavailable(string keyRef) => new(
-        SidecarError.KeyUnavailable,
-        $"The secret of key_ref '{keyRef}' cannot be read right now; the daemon's log says why.",
-        metadata: new Dictionary<string, string> { ["key_ref"] = keyRef });
 
     public void Dispose()
     {

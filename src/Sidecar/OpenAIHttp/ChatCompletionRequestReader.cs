@@ -688,8 +688,6 @@ internal static class ChatCompletionRequestReader
             violations = violations[..MaxViolations];
         }
 
-        var first = violations[0];
-        var more = total > 1 ? $" (and {total - 1} more)" : string.Empty;
-        return new SidecarException(SidecarError.InvalidRequest, $"Invalid request: {first.Field}: {first.Description}{more}", violations: violations);
+        return SidecarErrors.InvalidRequest(violations, total);
     }
 }

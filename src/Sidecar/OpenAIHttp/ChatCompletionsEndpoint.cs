@@ -50,7 +50,7 @@ internal sealed class ChatCompletionsEndpoint(CompletionPipeline pipeline, LiveO
         }
         catch (RequestTooLargeException tooLarge)
         {
-            await OpenAIHttpResponse.WriteErrorAsync(context, new OpenAIErrorShape(413, "invalid_request_error", "request_too_large"), tooLarge.Message, null, "INVALID_REQUEST", null).ConfigureAwait(false);
+            await OpenAIHttpResponse.WriteErrorAsync(context, new OpenAIErrorShape(413, "invalid_request_error", "request_too_large"), tooLarge.Message, null, ErrorStatus.NameOf(ErrorReason.InvalidRequest), null).ConfigureAwait(false);
             return;
         }
 

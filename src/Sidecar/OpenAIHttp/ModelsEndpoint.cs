@@ -28,7 +28,7 @@ internal sealed class ModelsEndpoint(KeyResolver keys, ModelCatalog catalog, Tim
         {
             if (!KeyRefName.IsValid(keyRef))
             {
-                throw new SidecarException(SidecarError.InvalidRequest, $"Invalid request: the key_ref must match {KeyRefName.Pattern}.", violations: [new("key_ref", $"must match {KeyRefName.Pattern}")]);
+                throw SidecarErrors.InvalidRequest([new("key_ref", $"must match {KeyRefName.Pattern}")]);
             }
 
             var key = keys.Resolve(keyRef);

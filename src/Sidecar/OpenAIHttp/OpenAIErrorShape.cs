@@ -27,6 +27,8 @@ internal readonly record struct OpenAIErrorShape(int Status, string Type, string
         SidecarError.CircuitOpen => new(503, "server_error", "circuit_open"),
         SidecarError.UpstreamStreamBroken => new(502, "server_error", "upstream_stream_broken"),
         SidecarError.ShuttingDown => new(503, "server_error", "shutting_down"),
+        SidecarError.SharedLimit => new(429, "rate_limit_error", "shared_limit"),
+        SidecarError.BudgetExhausted => new(429, "rate_limit_error", "budget_exhausted"),
         _ => new(500, "server_error", "internal"),
     };
 

@@ -47,10 +47,7 @@ internal static class OpenAIHttpRequest
             || amount <= 0
             || amount * scale > MaxTimeout.TotalSeconds)
         {
-            throw new SidecarException(
-                SidecarError.InvalidRequest,
-                $"Invalid request: {TimeoutHeader} must be a positive duration up to a day, such as 30, 500ms, 30s or 2m.",
-                violations: [new(TimeoutHeader, "must be a positive duration up to a day")]);
+            throw SidecarErrors.InvalidRequest([new(TimeoutHeader, "must be a positive duration up to a day, such as 30, 500ms, 30s or 2m")]);
         }
 
         return TimeSpan.FromSeconds(amount * scale);

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Grpc.Core;
 using Sidecar.Api;
 using Sidecar.Errors;
+using Sidecar.V1;
 
 namespace Sidecar.OpenAIHttp;
 
@@ -28,7 +29,7 @@ internal static partial class OpenAIHttpResponse
         OpenAIErrorShape.MissingKeyRef,
         "No key_ref: send it as the API key (Authorization: Bearer <key_ref>).",
         param: null,
-        reason: "INVALID_REQUEST",
+        reason: ErrorStatus.NameOf(ErrorReason.InvalidRequest),
         retryAfter: null);
 
     /// <summary>An error raised before the pipeline ran (the body or a header was malformed).</summary>
@@ -126,7 +127,7 @@ internal static partial class OpenAIHttpResponse
 
     private static string Reason(CallFailedException failed) => failed.Code switch
     {
-        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
+        StatusCode.DeadlineExceeded => CodeNames.Of(StatusCode.DeadlineExceeded),
         _ => failed.Reason,
     };
 

@@ -18,7 +18,7 @@ namespace Sidecar.Resilience;
 internal sealed class LocalLimits : IDisposable
 {
     /// <summary>The wait suggested to a caller refused for concurrency: a slot frees when any call ends.</summary>
-    internal static readonly TimeSpan ConcurrencyRetryAfter = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan ConcurrencyRetryAfter = SidecarErrors.DefaultRetryAfter;
 
     private static readonly KeyEntrySlot<KeyLimiters> Slot = new();
 
@@ -141,11 +141,7 @@ internal sealed class LocalLimits : IDisposable
     private SidecarException Refused(string limit, ResolvedKey key, string why, TimeSpan retryAfter)
     {
         _metrics.LocalLimitRefused(limit);
-        return new SidecarException(
-            SidecarError.LocalLimit,
-            $"Refused by the sidecar's own limit: {why}. Retry later.",
-            retryAfter: retryAfter,
-            metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["limit"] = limit });
+        return SidecarErrors.LocalLimit(key.KeyRef, limit, why, retryAfter);
     }
 
     public void Dispose() => _streams.Limiter?.Dispose();

@@ -146,28 +146,25 @@ internal sealed class UpstreamResilience
             CircuitBreakers.ModelScope => $"model '{breaker.Name}' at the upstream {breaker.Endpoint}",
             _ => $"the upstream {breaker.Name}",
         };
-        var metadata = new Dictionary<string, string>
-        {
-            ["key_ref"] = key.KeyRef,
-            ["upstream"] = key.Endpoint.Authority,
-            ["circuit"] = breaker.Scope,
-        };
+        var extra = new List<KeyValuePair<string, string>> { new(MetadataNames.Circuit, breaker.Scope) };
         if (breaker.Scope == CircuitBreakers.ModelScope)
         {
-            metadata["model"] = breaker.Name;
+            extra.Add(new(MetadataNames.Model, breaker.Name));
         }
 
         if (breaker.LastFailure is { } last)
         {
-            metadata["last_failure"] = last;
+            extra.Add(new(MetadataNames.LastFailure, last));
         }
 
-        return new SidecarException(
+        return SidecarErrors.Upstream(
             SidecarError.CircuitOpen,
             $"Calls to {what} are paused after repeated failures (last: {breaker.LastFailure ?? "unknown"}); the sidecar did not call the upstream.",
-            retryAfter: open.RetryAfter is { } after && after > TimeSpan.Zero ? after : TimeSpan.FromSeconds(1),
-            metadata: metadata,
-            innerException: open);
+            key.KeyRef,
+            key.Endpoint.Authority,
+            open.RetryAfter is { } after && after > TimeSpan.Zero ? after : SidecarErrors.DefaultRetryAfter,
+            open,
+            extra);
     }
 
     private ValueTask<bool> ShouldRetry(RetryPredicateArguments<object> args)

@@ -21,7 +21,6 @@ internal static class UpstreamErrors
 
     // Longer upstream text is cut before it is redacted: nothing past this is ever quoted anyway.
     private const int MaxScannedLength = 4096;
-    private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(1);
 
     public static bool IsUpstreamFailure(Exception exception) => exception switch
     {
@@ -42,64 +41,40 @@ internal static class UpstreamErrors
 
     public static SidecarException Map(Exception exception, ResolvedKey key)
     {
-        var metadata = new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["upstream"] = key.Endpoint.Authority };
         if (UpstreamProtocolException.Find(exception) is { } fault)
         {
-            return new SidecarException(
-                SidecarError.UpstreamUnavailable,
-                $"The upstream {key.Endpoint.Authority} sent an unusable answer: {fault.Message}.",
-                retryAfter: DefaultRetryAfter,
-                metadata: metadata,
-                innerException: exception);
+            return Failure(key, SidecarError.UpstreamUnavailable, $"The upstream {key.Endpoint.Authority} sent an unusable answer: {fault.Message}.", SidecarErrors.DefaultRetryAfter, exception);
         }
 
         if (exception is not ClientResultException { Status: > 0 } cre)
         {
-            return new SidecarException(
-                SidecarError.UpstreamUnavailable,
-                $"The upstream {key.Endpoint.Authority} could not be reached.",
-                retryAfter: DefaultRetryAfter,
-                metadata: metadata,
-                innerException: exception);
+            return Failure(key, SidecarError.UpstreamUnavailable, $"The upstream {key.Endpoint.Authority} could not be reached.", SidecarErrors.DefaultRetryAfter, exception);
         }
 
         var status = cre.Status;
-        metadata["http_status"] = status.ToString(CultureInfo.InvariantCulture);
         var response = cre.GetRawResponse();
-        return status switch
+        var (error, message, retryAfter) = status switch
         {
-            401 or 403 => new SidecarException(
-                SidecarError.UpstreamAuth,
-                $"The upstream refused the key of key_ref '{key.KeyRef}' (HTTP {status}).",
-                metadata: metadata),
-            400 or 422 => new SidecarException(
-                SidecarError.UpstreamRejected,
-                $"The upstream rejected the request (HTTP {status}){Quote(response, key)}",
-                metadata: metadata),
-            404 => new SidecarException(
-                SidecarError.UpstreamNotFound,
-                $"The upstream does not know the model or route (HTTP 404){Quote(response, key)}",
-                metadata: metadata),
-            429 => new SidecarException(
-                SidecarError.UpstreamRateLimited,
-                "The upstream is rate limiting this key (HTTP 429).",
-                retryAfter: RetryAfter(response) ?? DefaultRetryAfter,
-                metadata: metadata),
-            >= 300 and < 400 => new SidecarException(
-                SidecarError.UpstreamRejected,
-                $"The upstream answered with a redirect (HTTP {status}), which the sidecar does not follow: configure the endpoint it points to.",
-                metadata: metadata),
-            408 or >= 500 => new SidecarException(
-                SidecarError.UpstreamUnavailable,
-                $"The upstream failed (HTTP {status}).",
-                retryAfter: RetryAfter(response) ?? DefaultRetryAfter,
-                metadata: metadata),
-            _ => new SidecarException(
-                SidecarError.UpstreamRejected,
-                $"The upstream rejected the request (HTTP {status}){Quote(response, key)}",
-                metadata: metadata),
+            401 or 403 => (SidecarError.UpstreamAuth, $"The upstream refused the key of key_ref '{key.KeyRef}' (HTTP {status}).", (TimeSpan?)null),
+            400 or 422 => (SidecarError.UpstreamRejected, $"The upstream rejected the request (HTTP {status}){Quote(response, key)}", null),
+            404 => (SidecarError.UpstreamNotFound, $"The upstream does not know the model or route (HTTP 404){Quote(response, key)}", null),
+            429 => (SidecarError.UpstreamRateLimited, "The upstream is rate limiting this key (HTTP 429).", RetryAfter(response) ?? SidecarErrors.DefaultRetryAfter),
+            >= 300 and < 400 => (SidecarError.UpstreamRejected, $"The upstream answered with a redirect (HTTP {status}), which the sidecar does not follow: configure the endpoint it points to.", null),
+            408 or >= 500 => (SidecarError.UpstreamUnavailable, $"The upstream failed (HTTP {status}).", RetryAfter(response) ?? SidecarErrors.DefaultRetryAfter),
+            _ => (SidecarError.UpstreamRejected, $"The upstream rejected the request (HTTP {status}){Quote(response, key)}", null),
         };
+        return SidecarErrors.Upstream(
+            error,
+            message,
+            key.KeyRef,
+            key.Endpoint.Authority,
+            retryAfter,
+            extra: [new(MetadataNames.HttpStatus, status.ToString(CultureInfo.InvariantCulture))]);
     }
+
+    /// <summary>A failure of the upstream behind <paramref name="key"/>, as the caller sees it.</summary>
+    public static SidecarException Failure(ResolvedKey key, SidecarError error, string message, TimeSpan? retryAfter, Exception? inner) =>
+        SidecarErrors.Upstream(error, message, key.KeyRef, key.Endpoint.Authority, retryAfter, inner);
 
     /// <summary>
     /// What the SDK throws when an upstream's 200 is not what the protocol promises: JSON it cannot parse,
@@ -138,12 +113,12 @@ internal static class UpstreamErrors
     /// <summary>A reader's failure in a word or two: the SDK's JSON errors are internal subtypes, so they are named by what they mean.</summary>
     public static string What(Exception exception) => exception is JsonException ? "invalid JSON" : exception.GetType().Name;
 
-    public static SidecarException StreamBroken(string why, ResolvedKey key, Exception? inner = null) => new(
+    public static SidecarException StreamBroken(string why, ResolvedKey key, Exception? inner = null) => Failure(
+        key,
         SidecarError.UpstreamStreamBroken,
         $"The upstream stream broke after it had started: {why}. The answer is incomplete.",
-        retryAfter: DefaultRetryAfter,
-        metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["upstream"] = key.Endpoint.Authority },
-        innerException: inner);
+        SidecarErrors.DefaultRetryAfter,
+        inner);
 
     /// <summary>
     /// The wait the upstream asked for: <c>retry-after-ms</c> (OpenAI, Azure OpenAI) first, then

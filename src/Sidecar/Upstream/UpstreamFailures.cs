@@ -39,12 +39,12 @@ internal sealed class UpstreamFailures : IUpstreamFailureClassifier
     /// <summary>The error a caller sees for a final failure that is not already ours.</summary>
     public Exception ToCallerError(Exception exception, ResolvedKey key) => exception switch
     {
-        UpstreamTimeoutException timeout => new SidecarException(
+        UpstreamTimeoutException timeout => UpstreamErrors.Failure(
+            key,
             SidecarError.UpstreamUnavailable,
             $"The upstream {key.Endpoint.Authority} did not answer in time: {timeout.Message}.",
-            retryAfter: TimeSpan.FromSeconds(1),
-            metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef, ["upstream"] = key.Endpoint.Authority },
-            innerException: timeout),
+            SidecarErrors.DefaultRetryAfter,
+            timeout),
         _ when UpstreamErrors.IsUpstreamFailure(exception) => UpstreamErrors.Map(exception, key),
         _ => exception,
     };

@@ -2,6 +2,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Sidecar.Api;
 using Sidecar.Errors;
+using Sidecar.V1;
 
 namespace Sidecar.Tests.Api;
 
@@ -22,6 +23,8 @@ public sealed class ErrorStatusTests
     [InlineData((int)SidecarError.CircuitOpen, StatusCode.Unavailable, "CIRCUIT_OPEN")]
     [InlineData((int)SidecarError.UpstreamStreamBroken, StatusCode.Unavailable, "UPSTREAM_STREAM_BROKEN")]
     [InlineData((int)SidecarError.ShuttingDown, StatusCode.Unavailable, "SHUTTING_DOWN")]
+    [InlineData((int)SidecarError.SharedLimit, StatusCode.ResourceExhausted, "SHARED_LIMIT")]
+    [InlineData((int)SidecarError.BudgetExhausted, StatusCode.ResourceExhausted, "BUDGET_EXHAUSTED")]
     public void ToRpcException_EachError_HasItsCodeAndReason(int error, StatusCode code, string reason)
     {
         var exception = ErrorStatus.ToRpcException(new SidecarException((SidecarError)error, "message"));
@@ -33,6 +36,23 @@ public sealed class ErrorStatusTests
         Assert.Equal(reason, info.Reason);
         Assert.Equal("sidecar", info.Domain);
     }
+
+    [Fact]
+    public void Of_EveryError_HasAReasonOfItsOwnKind()
+    {
+        // A new SidecarError without a line in the map would fall to INTERNAL.
+        foreach (var error in Enum.GetValues<SidecarError>())
+        {
+            Assert.NotEqual("INTERNAL", ErrorStatus.Of(error).Reason);
+        }
+    }
+
+    [Theory]
+    [InlineData((int)ErrorReason.KeyRefNotFound, "KEY_REF_NOT_FOUND")]
+    [InlineData((int)ErrorReason.UpstreamStreamBroken, "UPSTREAM_STREAM_BROKEN")]
+    [InlineData((int)ErrorReason.Internal, "INTERNAL")]
+    public void NameOf_SpellsTheReasonAsTheProtoDoes(int reason, string name) =>
+        Assert.Equal(name, ErrorStatus.NameOf((ErrorReason)reason));
 
     [Fact]
     public void ToRpcException_WithViolationsAndRetry_CarriesBadRequestAndRetryInfo()

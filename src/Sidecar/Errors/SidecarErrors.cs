@@ -1,0 +1,86 @@
+namespace Sidecar.Errors;
+
+/// <summary>
+/// The errors the daemon raises, each built in one place with the same message shape and
+/// <c>ErrorInfo</c> metadata names wherever it is raised (docs/design.md, "Errors").
+/// </summary>
+internal static class SidecarErrors
+{
+    /// <summary>
+    /// The wait suggested where waiting helps but nothing says how long (an unreachable upstream, a
+    /// shutdown, a circuit without a known reopening time): long enough not to spin, short enough that
+    /// an agent retrying against another sidecar loses little.
+    /// </summary>
+    public static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>A request no one field is to blame for; <paramref name="why"/> completes "Invalid request: ".</summary>
+    public static SidecarException InvalidRequest(string why) => new(SidecarError.InvalidRequest, $"Invalid request: {why}");
+
+    /// <summary>
+    /// A request with bad fields: the message names the first, the details carry
+    /// <paramref name="violations"/>; <paramref name="total"/> counts those left out of them.
+    /// </summary>
+    public static SidecarException InvalidRequest(IReadOnlyList<FieldViolation> violations, int? total = null)
+    {
+        var first = violations[0];
+        var count = total ?? violations.Count;
+        var more = count > 1 ? $" (and {count - 1} more)" : string.Empty;
+        return new(SidecarError.InvalidRequest, $"Invalid request: {first.Field}: {first.Description}{more}", violations: violations);
+    }
+
+    public static SidecarException KeyRefNotFound(string keyRef) => new(
+        SidecarError.KeyRefNotFound,
+        $"key_ref '{keyRef}' is not configured.",
+        metadata: Metadata(keyRef));
+
+    /// <param name="who">The caller as the message names it, such as <c>uid 1000 gid 1000</c>.</param>
+    public static SidecarException KeyRefForbidden(string keyRef, string who) => new(
+        SidecarError.KeyRefForbidden,
+        $"key_ref '{keyRef}' may not be used by {who}.",
+        metadata: Metadata(keyRef));
+
+    public static SidecarException ModelNotAllowed(string keyRef, string model) => new(
+        SidecarError.ModelNotAllowed,
+        $"key_ref '{keyRef}' does not allow model '{model}'.",
+        metadata: new Dictionary<string, string> { [MetadataNames.KeyRef] = keyRef, [MetadataNames.Model] = model });
+
+    public static SidecarException KeyUnavailable(string keyRef) => new(
+        SidecarError.KeyUnavailable,
+        $"The secret of key_ref '{keyRef}' cannot be read right now; the daemon's log says why.",
+        metadata: Metadata(keyRef));
+
+    /// <param name="limit">The limit's name as metrics and <c>ErrorInfo</c> carry it.</param>
+    /// <param name="why">What is full, for the message.</param>
+    public static SidecarException LocalLimit(string keyRef, string limit, string why, TimeSpan retryAfter) => new(
+        SidecarError.LocalLimit,
+        $"Refused by the sidecar's own limit: {why}. Retry later.",
+        retryAfter: retryAfter,
+        metadata: new Dictionary<string, string> { [MetadataNames.KeyRef] = keyRef, [MetadataNames.Limit] = limit });
+
+    public static SidecarException ShuttingDown(string message) =>
+        new(SidecarError.ShuttingDown, message, retryAfter: DefaultRetryAfter);
+
+    /// <summary>
+    /// A failure of the upstream behind <paramref name="keyRef"/>: the metadata names the key_ref and
+    /// the upstream's authority (never its path or query, which may carry a secret).
+    /// </summary>
+    public static SidecarException Upstream(
+        SidecarError error,
+        string message,
+        string keyRef,
+        string upstream,
+        TimeSpan? retryAfter = null,
+        Exception? innerException = null,
+        IEnumerable<KeyValuePair<string, string>>? extra = null)
+    {
+        var metadata = new Dictionary<string, string> { [MetadataNames.KeyRef] = keyRef, [MetadataNames.Upstream] = upstream };
+        foreach (var (name, value) in extra ?? [])
+        {
+            metadata[name] = value;
+        }
+
+        return new SidecarException(error, message, retryAfter, metadata: metadata, innerException: innerException);
+    }
+
+    private static Dictionary<string, string> Metadata(string keyRef) => new() { [MetadataNames.KeyRef] = keyRef };
+}
