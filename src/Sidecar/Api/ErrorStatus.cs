@@ -76,7 +76,7 @@ internal static class ErrorStatus
 
         if (exception.RetryAfter is { } retryAfter)
         {
-            info.Metadata[MetadataNames.RetryAfterMs] = ((long)retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+            info.Metadata["retry_after_ms"] = ((long)retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         }
 
         var status = new Status { Code = (int)code, Message = exception.Message, Details = { Any.Pack(info) } };

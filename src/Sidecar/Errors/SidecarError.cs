@@ -1,7 +1,7 @@
 namespace Sidecar.Errors;
 
 /// <summary>
-/// Every failure the daemon reports, independent of gRPC. <see cref="Api.ErrorStatus"/> maps each
+/// Every failure the daemon reports, independent of gRPC. <c>Api/ErrorStatus</c> maps each
 /// to a status code and a reason of the contract's <c>sidecar.v1.ErrorReason</c> in one place.
 /// </summary>
 internal enum SidecarError

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Sidecar.Errors;
 
 /// <summary>
@@ -6,6 +8,15 @@ namespace Sidecar.Errors;
 /// </summary>
 internal static class SidecarErrors
 {
+    // The ErrorInfo.metadata keys agents may read (docs/design.md, "Errors").
+    private const string KeyRefName = "key_ref";
+    private const string ModelName = "model";
+    private const string UpstreamName = "upstream";
+    private const string LimitName = "limit";
+    private const string CircuitName = "circuit";
+    private const string LastFailureName = "last_failure";
+    private const string HttpStatusName = "http_status";
+
     /// <summary>
     /// The wait suggested where waiting helps but nothing says how long (an unreachable upstream, a
     /// shutdown, a circuit without a known reopening time): long enough not to spin, short enough that
@@ -42,7 +53,7 @@ internal static class SidecarErrors
     public static SidecarException ModelNotAllowed(string keyRef, string model) => new(
         SidecarError.ModelNotAllowed,
         $"key_ref '{keyRef}' does not allow model '{model}'.",
-        metadata: new Dictionary<string, string> { [MetadataNames.KeyRef] = keyRef, [MetadataNames.Model] = model });
+        metadata: new Dictionary<string, string> { [KeyRefName] = keyRef, [ModelName] = model });
 
     public static SidecarException KeyUnavailable(string keyRef) => new(
         SidecarError.KeyUnavailable,
@@ -55,14 +66,15 @@ internal static class SidecarErrors
         SidecarError.LocalLimit,
         $"Refused by the sidecar's own limit: {why}. Retry later.",
         retryAfter: retryAfter,
-        metadata: new Dictionary<string, string> { [MetadataNames.KeyRef] = keyRef, [MetadataNames.Limit] = limit });
+        metadata: new Dictionary<string, string> { [KeyRefName] = keyRef, [LimitName] = limit });
 
     public static SidecarException ShuttingDown(string message) =>
         new(SidecarError.ShuttingDown, message, retryAfter: DefaultRetryAfter);
 
     /// <summary>
     /// A failure of the upstream behind <paramref name="keyRef"/>: the metadata names the key_ref and
-    /// the upstream's authority (never its path or query, which may carry a secret).
+    /// the upstream's authority (never its path or query, which may carry a secret), and the HTTP
+    /// status when there was one.
     /// </summary>
     public static SidecarException Upstream(
         SidecarError error,
@@ -71,16 +83,48 @@ internal static class SidecarErrors
         string upstream,
         TimeSpan? retryAfter = null,
         Exception? innerException = null,
-        IEnumerable<KeyValuePair<string, string>>? extra = null)
+        int? httpStatus = null)
     {
-        var metadata = new Dictionary<string, string> { [MetadataNames.KeyRef] = keyRef, [MetadataNames.Upstream] = upstream };
-        foreach (var (name, value) in extra ?? [])
+        var metadata = UpstreamMetadata(keyRef, upstream);
+        if (httpStatus is { } status)
         {
-            metadata[name] = value;
+            metadata[HttpStatusName] = status.ToString(CultureInfo.InvariantCulture);
         }
 
         return new SidecarException(error, message, retryAfter, metadata: metadata, innerException: innerException);
     }
 
-    private static Dictionary<string, string> Metadata(string keyRef) => new() { [MetadataNames.KeyRef] = keyRef };
+    /// <summary>A breaker refused the call before the upstream saw it.</summary>
+    /// <param name="circuit">The breaker's scope: <c>endpoint</c>, <c>model</c> or <c>key_ref</c>.</param>
+    /// <param name="model">The model, for a model's breaker.</param>
+    /// <param name="lastFailure">What opened it, in words safe to show.</param>
+    public static SidecarException CircuitOpen(
+        string message,
+        string keyRef,
+        string upstream,
+        string circuit,
+        string? model,
+        string? lastFailure,
+        TimeSpan? retryAfter,
+        Exception innerException)
+    {
+        var metadata = UpstreamMetadata(keyRef, upstream);
+        metadata[CircuitName] = circuit;
+        if (model is not null)
+        {
+            metadata[ModelName] = model;
+        }
+
+        if (lastFailure is not null)
+        {
+            metadata[LastFailureName] = lastFailure;
+        }
+
+        return new SidecarException(SidecarError.CircuitOpen, message, retryAfter ?? DefaultRetryAfter, metadata: metadata, innerException: innerException);
+    }
+
+    private static Dictionary<string, string> UpstreamMetadata(string keyRef, string upstream) =>
+        new() { [KeyRefName] = keyRef, [UpstreamName] = upstream };
+
+    private static Dictionary<string, string> Metadata(string keyRef) => new() { [KeyRefName] = keyRef };
 }

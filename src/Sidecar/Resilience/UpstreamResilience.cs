@@ -146,25 +146,15 @@ internal sealed class UpstreamResilience
             CircuitBreakers.ModelScope => $"model '{breaker.Name}' at the upstream {breaker.Endpoint}",
             _ => $"the upstream {breaker.Name}",
         };
-        var extra = new List<KeyValuePair<string, string>> { new(MetadataNames.Circuit, breaker.Scope) };
-        if (breaker.Scope == CircuitBreakers.ModelScope)
-        {
-            extra.Add(new(MetadataNames.Model, breaker.Name));
-        }
-
-        if (breaker.LastFailure is { } last)
-        {
-            extra.Add(new(MetadataNames.LastFailure, last));
-        }
-
-        return SidecarErrors.Upstream(
-            SidecarError.CircuitOpen,
+        return SidecarErrors.CircuitOpen(
             $"Calls to {what} are paused after repeated failures (last: {breaker.LastFailure ?? "unknown"}); the sidecar did not call the upstream.",
             key.KeyRef,
             key.Endpoint.Authority,
-            open.RetryAfter is { } after && after > TimeSpan.Zero ? after : SidecarErrors.DefaultRetryAfter,
-            open,
-            extra);
+            breaker.Scope,
+            breaker.Scope == CircuitBreakers.ModelScope ? breaker.Name : null,
+            breaker.LastFailure,
+            open.RetryAfter is { } after && after > TimeSpan.Zero ? after : null,
+            open);
     }
 
     private ValueTask<bool> ShouldRetry(RetryPredicateArguments<object> args)

@@ -69,7 +69,7 @@ internal static class UpstreamErrors
             key.KeyRef,
             key.Endpoint.Authority,
             retryAfter,
-            extra: [new(MetadataNames.HttpStatus, status.ToString(CultureInfo.InvariantCulture))]);
+            httpStatus: status);
     }
 
     /// <summary>A failure of the upstream behind <paramref name="key"/>, as the caller sees it.</summary>
