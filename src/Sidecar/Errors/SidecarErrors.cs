@@ -8,14 +8,13 @@ namespace Sidecar.Errors;
 /// </summary>
 internal static class SidecarErrors
 {
-    // The ErrorInfo.metadata keys agents may read (docs/design.md, "Errors").
-    private const string KeyRefName = "key_ref";
-    private const string ModelName = "model";
-    private const string UpstreamName = "upstream";
-    private const string LimitName = "limit";
-    private const string CircuitName = "circuit";
-    private const string LastFailureName = "last_failure";
-    private const string HttpStatusName = "http_status";
+    // The ErrorInfo.metadata keys agents may read (docs/design.md, "Errors"). Every error about a
+    // key_ref names it, and the model or the limit where one is to blame.
+    private const string KeyRefName = "key_ref", ModelName = "model", LimitName = "limit";
+
+    // An upstream's failure names the upstream (its authority only), and the HTTP status or the breaker.
+    private const string UpstreamName = "upstream", HttpStatusName = "http_status";
+    private const string CircuitName = "circuit", LastFailureName = "last_failure";
 
     /// <summary>
     /// The wait suggested where waiting helps but nothing says how long (an unreachable upstream, a
