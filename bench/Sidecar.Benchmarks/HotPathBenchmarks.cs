@@ -44,7 +44,7 @@ public class HotPathBenchmarks
             ["Sidecar:Keys:team-a:Endpoint"] = "http://127.0.0.1:9/v1",
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var options = configuration.GetSection(SidecarOptions.SectionName).Get<SidecarOptions>()!;
+        var options = LiveOptions.Read(configuration, new SidecarOptionsValidator());
 
         // The daemon's own registrations: the objects are built as the daemon builds them, whatever
         // their constructors need, so these benchmarks follow the code as it changes.
@@ -52,8 +52,6 @@ public class HotPathBenchmarks
         services.AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Hosting.IWebHostEnvironment>(new BenchmarkHostEnvironment());
-        services.AddOptions<SidecarOptions>().Bind(configuration.GetSection(SidecarOptions.SectionName));
-        services.AddSingleton<LiveOptions>();
         SidecarApp.AddSidecarServices(services, options);
         _services = services.BuildServiceProvider();
 

@@ -1,3 +1,4 @@
+using Sidecar.Configuration;
 using Sidecar.Hosting;
 
 try
@@ -15,9 +16,4 @@ catch (SocketFileException ex)
 {
     Console.Error.WriteLine($"sidecar: {ex.Message}");
     return 3;
-}
-catch (Microsoft.Extensions.Options.OptionsValidationException ex)
-{
-    Console.Error.WriteLine($"sidecar: invalid configuration: {string.Join("; ", ex.Failures)}");
-    return 2;
 }

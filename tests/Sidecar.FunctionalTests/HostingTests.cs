@@ -3,6 +3,8 @@ using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sidecar.Configuration;
 using Sidecar.FakeUpstream;
 using Sidecar.Hosting;
 using Sidecar.V1;
@@ -207,6 +209,26 @@ public sealed class HostingTests
 
         Assert.Contains("Sidecar:ClientCache:MaxEntries", error.Message);
         Assert.Contains("Sidecar:Keys:bad:Provider", error.Message);
+    }
+
+    [Fact]
+    public async Task Start_WithAValueThatDoesNotConvert_IsAnInvalidConfigurationNamingTheSetting()
+    {
+        var error = await Assert.ThrowsAsync<InvalidConfigurationException>(() => Daemon.StartAsync(upstream: null, new Dictionary<string, string>
+        {
+            ["Sidecar:Resilience:MaxConcurrentStreams"] = "many",
+        }));
+
+        Assert.Contains("Sidecar:Resilience:MaxConcurrentStreams", Assert.Single(error.Problems));
+    }
+
+    [Fact]
+    public async Task Start_ReadsTheSettingsOnce_TheStartSettingsAreTheLiveOnes()
+    {
+        await using var daemon = await Daemon.StartAsync(upstream: null);
+
+        var atStart = daemon.App.Services.GetRequiredService<IOptions<SidecarOptions>>().Value;
+        Assert.Same(atStart, daemon.App.Services.GetRequiredService<LiveOptions>().Current);
     }
 
     [Fact]

@@ -17,10 +17,13 @@ public sealed class ClientCacheOptions
 
     /// <summary>
     /// Most key refs held at once (the least recently used leave first), each with its client, limiters
-    /// and key breaker. It bounds two more maps, for the same reason (as many key refs or models as are
-    /// worth a client are worth remembering): the key resolutions kept for <c>KeyRefreshInterval</c>, and
-    /// the per-model circuit breakers. Memory stays bounded however many key refs and models come and go.
-    /// Default 10 000.
+    /// and key breaker. It bounds three more maps, which have no size setting of their own on purpose:
+    /// the key resolutions kept for <c>KeyRefreshInterval</c> and the model lists of <c>/v1/models</c>
+    /// (one per key ref, like the clients), and the per-model circuit breakers (one per model called
+    /// through a resolved key: as many models as key refs are worth a client are worth remembering). An
+    /// entry of each is far smaller than a client, so the bound that keeps the clients' memory in check
+    /// keeps theirs too; an operator sizes one number. Memory stays bounded however many key refs and
+    /// models come and go. Default 10 000.
     /// </summary>
     public int MaxEntries { get; set; } = 10_000;
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Sidecar.Diagnostics;
 
@@ -5,25 +6,30 @@ namespace Sidecar.Configuration;
 
 /// <summary>
 /// The settings that take effect without a restart (key references, the keys directory, default
-/// endpoint, refresh interval, request limits). When the configuration changes, the new settings are
-/// validated as a whole: valid ones replace the old, invalid ones are refused with a log line and the
-/// old ones stay. A settings file that is gone or does not parse is refused the same way. Listeners, ports and cache sizes are read once at start.
+/// endpoint, refresh interval, request limits). They are read the one way settings are read,
+/// <see cref="Read"/>, at start and on every change: valid ones replace the old, invalid ones are
+/// refused with a log line and the old ones stay. A settings file that is gone or does not parse is
+/// refused the same way. Listeners, ports and cache sizes are read once at start
+/// (<c>IOptions&lt;SidecarOptions&gt;</c> holds that first reading).
 /// </summary>
 internal sealed class LiveOptions : IDisposable
 {
     private readonly IConfiguration _configuration;
-    private readonly SidecarOptionsValidator _validator = new();
+    private readonly SidecarOptionsValidator _validator;
     private readonly ILogger<LiveOptions> _logger;
     private readonly IDisposable _subscription;
     private readonly JsonFileConfigurationProvider[] _files = [];
     private SidecarOptions _current;
     private TaskCompletionSource _nextReload = NewSignal();
 
-    public LiveOptions(IConfiguration configuration, ILogger<LiveOptions> logger)
+    /// <param name="configuration">The sources, watched for changes.</param>
+    /// <param name="initial">The settings read at start, already validated.</param>
+    public LiveOptions(IConfiguration configuration, IOptions<SidecarOptions> initial, SidecarOptionsValidator validator, ILogger<LiveOptions> logger)
     {
         _configuration = configuration;
+        _validator = validator;
         _logger = logger;
-        _current = Bind(configuration);
+        _current = initial.Value;
         _subscription = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
         _files = configuration is IConfigurationRoot root ? [.. root.Providers.OfType<JsonFileConfigurationProvider>()] : [];
         foreach (var file in _files)
@@ -36,6 +42,7 @@ internal sealed class LiveOptions : IDisposable
     internal LiveOptions(SidecarOptions fixedOptions)
     {
         _configuration = new ConfigurationBuilder().Build();
+        _validator = new SidecarOptionsValidator();
         _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger<LiveOptions>.Instance;
         _current = fixedOptions;
         _subscription = new CancellationTokenSource();
@@ -49,8 +56,27 @@ internal sealed class LiveOptions : IDisposable
     /// <summary>Completes when the next reload attempt ends, applied or refused (tests wait on it).</summary>
     public Task NextReload => Volatile.Read(ref _nextReload).Task;
 
-    public static SidecarOptions Bind(IConfiguration configuration) =>
-        configuration.GetSection(SidecarOptions.SectionName).Get<SidecarOptions>() ?? new SidecarOptions();
+    /// <summary>
+    /// Binds the <c>Sidecar</c> section and validates it as a whole: the one way settings are read,
+    /// at start and on every reload.
+    /// </summary>
+    /// <exception cref="InvalidConfigurationException">A value does not convert, or the settings are invalid; every problem is listed.</exception>
+    public static SidecarOptions Read(IConfiguration configuration, SidecarOptionsValidator validator)
+    {
+        SidecarOptions options;
+        try
+        {
+            options = configuration.GetSection(SidecarOptions.SectionName).Get<SidecarOptions>() ?? new SidecarOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder stops at the first value it cannot convert, such as "abc" for a port.
+            throw new InvalidConfigurationException([ex.Message]);
+        }
+
+        var problems = validator.Validate(options);
+        return problems.Count == 0 ? options : throw new InvalidConfigurationException(problems);
+    }
 
     private void Reload()
     {
@@ -60,18 +86,11 @@ internal sealed class LiveOptions : IDisposable
             SidecarOptions next;
             try
             {
-                next = Bind(_configuration);
+                next = Read(_configuration, _validator);
             }
-            catch (InvalidOperationException ex)
+            catch (InvalidConfigurationException ex)
             {
-                Log.ConfigurationRefused(_logger, ex.Message);
-                return;
-            }
-
-            var result = _validator.Validate(null, next);
-            if (result.Failed)
-            {
-                Log.ConfigurationRefused(_logger, string.Join("; ", result.Failures));
+                Log.ConfigurationRefused(_logger, string.Join("; ", ex.Problems));
                 return;
             }
 

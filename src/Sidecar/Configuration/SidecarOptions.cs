@@ -1,6 +1,6 @@
 namespace Sidecar.Configuration;
 
-/// <summary>The <c>Sidecar</c> configuration section. Validated at start by <see cref="SidecarOptionsValidator"/>.</summary>
+/// <summary>The <c>Sidecar</c> configuration section. Read and validated at start and on each reload by <see cref="LiveOptions.Read"/>.</summary>
 public sealed class SidecarOptions
 {
     public const string SectionName = "Sidecar";

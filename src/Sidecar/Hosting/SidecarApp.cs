@@ -34,23 +34,12 @@ internal static class SidecarApp
         });
 
         AddConfigurationSources(builder.Configuration);
-        var section = builder.Configuration.GetSection(SidecarOptions.SectionName);
-        var options = section.Get<SidecarOptions>() ?? new SidecarOptions();
-        var validation = new SidecarOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new InvalidConfigurationException(validation.Failures);
-        }
+        var options = LiveOptions.Read(builder.Configuration, new SidecarOptionsValidator());
 
         // One JSON object per line by default (log shippers parse it); "simple" for people at a terminal.
         var formatter = builder.Configuration["Logging:Console:FormatterName"] ?? "json";
         builder.Logging.AddConsole(o => o.FormatterName = formatter);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownGrace + TimeSpan.FromSeconds(10));
-        // Validated above, as a whole; reloads are validated by LiveOptions, which keeps the old
-        // settings when new ones are invalid (an options validator would throw on every read instead).
-        builder.Services.AddOptions<SidecarOptions>().Bind(section);
-        builder.Services.AddSingleton<LiveOptions>();
-
         AddSidecarServices(builder.Services, options);
         builder.Services.AddSidecarTelemetry(builder.Configuration);
         var portLimits = new PortLimits(options.PortMaxConnections, options.PortMaxRequests);
@@ -76,8 +65,15 @@ internal static class SidecarApp
         return app;
     }
 
+    /// <param name="options">The settings read at start (<see cref="LiveOptions.Read"/>); <see cref="LiveOptions"/> rereads them on change.</param>
     internal static void AddSidecarServices(IServiceCollection services, SidecarOptions options)
     {
+        // Read and validated once, as a whole. Not the options framework's binding and validators:
+        // an invalid reload would make every read of IOptionsMonitor throw, where LiveOptions keeps
+        // the previous settings.
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton<SidecarOptionsValidator>();
+        services.AddSingleton<LiveOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new StartupNotes(StaleSocketRemoved: false));
         services.AddMetrics();
@@ -334,7 +330,3 @@ internal static class SidecarApp
 
 /// <summary>Facts from before the logger existed, logged once the daemon has started.</summary>
 internal sealed record StartupNotes(bool StaleSocketRemoved);
-
-/// <summary>The configuration is invalid; every problem is listed.</summary>
-internal sealed class InvalidConfigurationException(IEnumerable<string> failures)
-    : Exception("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, failures.Select(f => "  - " + f)));

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Sidecar.Configuration;
 
 namespace Sidecar.Hosting;
 

@@ -39,7 +39,7 @@ internal sealed class SocketFileLifecycle(IOptions<SidecarOptions> options) : IH
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        SidecarOptionsValidator.TryParseMode(options.Value.SocketMode, out var mode);
+        ListenerOptionsValidator.TryParseMode(options.Value.SocketMode, out var mode);
         try
         {
             foreach (var socket in Sockets())

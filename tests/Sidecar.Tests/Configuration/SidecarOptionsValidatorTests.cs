@@ -7,7 +7,7 @@ public sealed class SidecarOptionsValidatorTests
     private readonly SidecarOptionsValidator _validator = new();
 
     [Fact]
-    public void Validate_Defaults_Succeed() => Assert.True(_validator.Validate(null, new SidecarOptions()).Succeeded);
+    public void Validate_Defaults_Succeed() => Assert.Empty(_validator.Validate(new SidecarOptions()));
 
     [Fact]
     public void Validate_ManyProblems_ReportsEveryOneAtOnce()
@@ -26,7 +26,7 @@ public sealed class SidecarOptionsValidatorTests
         options.Keys["no-key"] = new KeyRefOptions();
         options.Keys["odd"] = new KeyRefOptions { Provider = "mystery", Endpoint = "not a uri" };
 
-        var failures = _validator.Validate(null, options).Failures!.ToArray();
+        var failures = _validator.Validate(options).ToArray();
 
         Assert.Contains(failures, f => f.StartsWith("Sidecar:Socket", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Sidecar:SocketMode", StringComparison.Ordinal));
@@ -51,7 +51,7 @@ public sealed class SidecarOptionsValidatorTests
     {
         var options = new SidecarOptions { Upstream = { MaxResponseBytes = maxResponseBytes, MaxEventBytes = maxEventBytes } };
 
-        var failure = Assert.Single(_validator.Validate(null, options).Failures!);
+        var failure = Assert.Single(_validator.Validate(options));
 
         var setting = maxResponseBytes == 4096 ? "Sidecar:Upstream:MaxEventBytes" : "Sidecar:Upstream:MaxResponseBytes";
         Assert.StartsWith($"{setting} must be between 1024 (1 KiB) and 1073741824 (1 GiB)", failure);
@@ -60,8 +60,8 @@ public sealed class SidecarOptionsValidatorTests
     [Fact]
     public void Validate_SamePortTwice_IsRefused()
     {
-        var failures = _validator.Validate(null, new SidecarOptions { HealthPort = 9000, HttpPort = 9000 }).Failures;
-        Assert.Contains(failures!, f => f.Contains("must differ", StringComparison.Ordinal));
+        var failures = _validator.Validate(new SidecarOptions { HealthPort = 9000, HttpPort = 9000 });
+        Assert.Contains(failures, f => f.Contains("must differ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -69,6 +69,6 @@ public sealed class SidecarOptionsValidatorTests
     {
         var options = new SidecarOptions();
         options.Keys["dev"] = new KeyRefOptions { ApiKey = "sk-literal" };
-        Assert.True(_validator.Validate(null, options).Succeeded);
+        Assert.Empty(_validator.Validate(options));
     }
 }

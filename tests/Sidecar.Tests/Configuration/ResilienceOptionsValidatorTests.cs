@@ -1,15 +1,9 @@
 using Sidecar.Configuration;
 
-namespace Sidecar.Tests.Resilience;
+namespace Sidecar.Tests.Configuration;
 
-public sealed class ResilienceValidationTests
+public sealed class ResilienceOptionsValidatorTests
 {
-    [Fact]
-    public void Validate_Defaults_Pass()
-    {
-        Assert.True(new SidecarOptionsValidator().Validate(null, TestOptions.Create()).Succeeded);
-    }
-
     [Fact]
     public void Validate_ManyBadResilienceSettings_ReportsEveryOneAtOnce()
     {
@@ -25,7 +19,7 @@ public sealed class ResilienceValidationTests
             o.Keys["team-a"] = new KeyRefOptions { ApiKey = "env:KEY", Limits = new KeyLimitsOptions { RequestsPerMinute = -1 } };
         });
 
-        var failures = new SidecarOptionsValidator().Validate(null, options).Failures!.ToList();
+        var failures = new SidecarOptionsValidator().Validate(options).ToList();
 
         string[] expected =
         [

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Sidecar.Keys;
+namespace Sidecar.Configuration;
 
 /// <summary>
 /// The shape of a key reference name. No path separators and no leading dot, so a name can never
