@@ -21,6 +21,15 @@ internal sealed class OptionsProblems
         }
     }
 
+    /// <summary>Each of a section's durations, named under <paramref name="section"/>, must be positive.</summary>
+    public void Positive(string section, params ReadOnlySpan<(string Name, TimeSpan Value)> settings)
+    {
+        foreach (var (name, value) in settings)
+        {
+            Positive($"{section}:{name}", value);
+        }
+    }
+
     public void NotNegative(string path, TimeSpan value)
     {
         if (value < TimeSpan.Zero)

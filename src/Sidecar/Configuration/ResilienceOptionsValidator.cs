@@ -10,9 +10,7 @@ internal sealed class ResilienceOptionsValidator : IOptionsValidator
     {
         var path = $"{p}:Resilience";
         var resilience = options.Resilience;
-        problems.Positive($"{path}:DefaultDeadline", resilience.DefaultDeadline);
-        problems.Positive($"{path}:FirstTokenTimeout", resilience.FirstTokenTimeout);
-        problems.Positive($"{path}:StreamIdleTimeout", resilience.StreamIdleTimeout);
+        problems.Positive(path, ("DefaultDeadline", resilience.DefaultDeadline), ("FirstTokenTimeout", resilience.FirstTokenTimeout), ("StreamIdleTimeout", resilience.StreamIdleTimeout));
         if (resilience.MaxConcurrentStreams < 0)
         {
             problems.Add($"{path}:MaxConcurrentStreams must be 0 (no cap) or more (got {resilience.MaxConcurrentStreams}).");

@@ -5,11 +5,15 @@ internal sealed class UpstreamOptionsValidator : IOptionsValidator
 {
     public void Validate(SidecarOptions options, string p, OptionsProblems problems)
     {
-        var upstream = options.Upstream;
-        problems.Positive($"{p}:Upstream:PooledConnectionLifetime", upstream.PooledConnectionLifetime);
-        problems.Positive($"{p}:Upstream:PooledConnectionIdleTimeout", upstream.PooledConnectionIdleTimeout);
-        problems.Positive($"{p}:Upstream:ConnectTimeout", upstream.ConnectTimeout);
-        problems.Bytes($"{p}:Upstream:MaxResponseBytes", upstream.MaxResponseBytes);
-        problems.Bytes($"{p}:Upstream:MaxEventBytes", upstream.MaxEventBytes);
+        var (upstream, path) = (options.Upstream, $"{p}:Upstream");
+        problems.Positive(
+            path,
+            ("PooledConnectionLifetime", upstream.PooledConnectionLifetime),
+            ("PooledConnectionIdleTimeout", upstream.PooledConnectionIdleTimeout),
+            ("ConnectTimeout", upstream.ConnectTimeout));
+
+        // What an upstream sends is read into memory up to these sizes.
+        problems.Bytes($"{path}:MaxResponseBytes", upstream.MaxResponseBytes);
+        problems.Bytes($"{path}:MaxEventBytes", upstream.MaxEventBytes);
     }
 }
