@@ -52,24 +52,29 @@ run_suite() {
   echo "${results[-1]}"
 }
 
+# The Debian packages the suites need, installed up front by the setup-debian-packages suite (with
+# scripts/lib/debs.sh, the one apt-get bootstrap; each script installs its own too when run alone).
+# A suite that needs another package: add it here, and ensure_debs it in the suite's own script.
+debian_packages=(
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
+  golang-google-genproto-dev                                       # client-go, client-install, the bench floor
+  protoc-gen-go protoc-gen-go-grpc protobuf-compiler protobuf-compiler-grpc libprotobuf-dev # proto-stubs-fresh
+  python3-grpcio python3-protobuf python3-pytest python3-mypy python3-httpx
+  python3-venv python3-pip python3-setuptools python3-wheel         # client-python, openai-sdks, client-install
+  zip unzip curl                                                    # client-install, reflection
+  zlib1g-dev                                                        # aot-publish (Native AOT links zlib)
+)
+
 install_debian_packages() {
-  local wanted=(golang-go golang-google-grpc-dev golang-google-protobuf-dev
-                golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev
-                protoc-gen-go protoc-gen-go-grpc protobuf-compiler protobuf-compiler-grpc
-                python3-grpcio python3-protobuf python3-pytest python3-mypy python3-httpx
-                python3-venv python3-pip python3-setuptools python3-wheel zip unzip curl zlib1g-dev)
-  local missing=()
-  for p in "${wanted[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  # shellcheck source=scripts/lib/debs.sh
+  source "$root/scripts/lib/debs.sh"
+  ensure_debs "${debian_packages[@]}" || return 1
   # Native AOT links with clang; any installed clang-N will do (the SDK finds clang-N too).
-  compgen -c clang | grep -qE '^clang(-[0-9]+)?$' || missing+=(clang)
-  if [ ${#missing[@]} -eq 0 ]; then
-    echo "debian packages: all present"
-    return 0
-  fi
-  local sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  echo "debian packages: installing ${missing[*]}"
-  "${sudo[@]}" apt-get update -q && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q "${missing[@]}"
+  compgen -c clang | grep -qE '^clang(-[0-9]+)?$' || ensure_debs clang || return 1
+  # Node (proto-lint, client-node, deploy-check) may come from Debian or from elsewhere (NodeSource).
+  ensure_command node nodejs || return 1
+  ensure_command npm npm || return 1
+  echo "debian packages: all present"
 }
 
 proto_lint() {

@@ -11,15 +11,18 @@
 #              scripts/publish.sh) the way the example pod runs it: env, args and mounts from
 #              the manifests, ports on 127.0.0.1; probes, /metrics, one echo call, SIGTERM.
 #
-# Needs node and npm (packages from deploy/check/package-lock.json, installed on first run).
+# Needs node and npm (installed with apt-get when missing; packages from deploy/check/package-lock.json,
+# installed on first run).
 # Last line: `deploy: N passed, M failed`; exit code 1 on any failure.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 check_dir=deploy/check
 
-command -v node >/dev/null || { echo "check-deploy: node is not installed (apt-get install -y nodejs npm)" >&2; exit 1; }
-command -v npm >/dev/null || { echo "check-deploy: npm is not installed (apt-get install -y npm)" >&2; exit 1; }
+# shellcheck source=scripts/lib/debs.sh
+source scripts/lib/debs.sh
+ensure_command node nodejs
+ensure_command npm npm
 
 # Install once per lock file: the stamp is the lock file the last install used.
 stamp="$check_dir/node_modules/.installed-from-package-lock.json"

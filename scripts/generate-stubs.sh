@@ -29,36 +29,12 @@ GENERATED_PATHS+=(clients/node/proto/sidecar)
 
 log() { printf 'generate-stubs: %s\n' "$*" >&2; }
 
-# ensure_debs PACKAGE... — apt-get install the Debian packages that are not installed yet.
-APT_UPDATED=0
-ensure_debs() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  local sudo=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { log "need root (or sudo) to install: ${missing[*]}"; exit 1; }
-    sudo=(sudo)
-  fi
-  log "installing Debian packages: ${missing[*]}"
-  if [ "$APT_UPDATED" -eq 0 ]; then
-    "${sudo[@]}" apt-get update -qq
-    APT_UPDATED=1
-  fi
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-}
-
-# need_tool COMMAND PACKAGE... — make sure COMMAND exists, installing PACKAGE... if not.
-need_tool() {
-  local cmd="$1"; shift
-  command -v "$cmd" >/dev/null 2>&1 || ensure_debs "$@"
-  command -v "$cmd" >/dev/null 2>&1 || { log "'$cmd' still missing after installing $*"; exit 1; }
-}
+# ensure_debs / ensure_command: the repository's one apt-get bootstrap.
+# shellcheck source=scripts/lib/debs.sh
+source "$ROOT/scripts/lib/debs.sh"
 
 need_protoc() {
-  need_tool protoc protobuf-compiler
+  ensure_command protoc protobuf-compiler
   # google/protobuf/{any,duration}.proto, imported by the google.rpc protos.
   [ -f /usr/include/google/protobuf/any.proto ] || ensure_debs libprotobuf-dev
 }
@@ -70,8 +46,8 @@ sidecar_protos() {
 
 generate_go() {
   need_protoc
-  need_tool protoc-gen-go protoc-gen-go
-  need_tool protoc-gen-go-grpc protoc-gen-go-grpc
+  ensure_command protoc-gen-go protoc-gen-go
+  ensure_command protoc-gen-go-grpc protoc-gen-go-grpc
   local out=clients/go
   rm -rf "$out/sidecarv1"
   mkdir -p "$out/sidecarv1"
@@ -87,7 +63,7 @@ generate_go() {
 
 generate_python() {
   need_protoc
-  need_tool grpc_python_plugin protobuf-compiler-grpc
+  ensure_command grpc_python_plugin protobuf-compiler-grpc
   local out=clients/python
   local gen=sidecar_client/_gen
   rm -rf "${out:?}/$gen"

@@ -22,16 +22,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 log() { printf 'pack-clients: %s\n' "$*" >&2; }
 
-debs=(python3-pip python3-setuptools python3-wheel zip)
-missing=()
-for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  log "installing Debian packages: ${missing[*]}"
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# shellcheck source=scripts/lib/debs.sh
+source "$root/scripts/lib/debs.sh"
+ensure_debs python3-pip python3-setuptools python3-wheel zip
 
 work=$(mktemp -d /tmp/sidecar-pack.XXXXXX)
 trap 'rm -rf "$work"' EXIT

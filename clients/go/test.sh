@@ -22,17 +22,10 @@ log() { printf 'clients/go/test.sh: %s\n' "$*" >&2; }
 # --- Debian packages -------------------------------------------------------------------------
 # golang-github-golang-protobuf-1-5-dev must be named: apt otherwise resolves the virtual
 # golang-github-golang-protobuf-dev to 1.3.5, which compiles but panics at the first call.
-DEBS=(golang-go golang-google-grpc-dev golang-google-protobuf-dev
-      golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev)
-missing=()
-for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ] || ! command -v go >/dev/null 2>&1; then
-  sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  log "installing Debian packages: ${missing[*]:-golang-go}"
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${DEBS[@]}"
-fi
+# shellcheck source=scripts/lib/debs.sh
+source "$HERE/../../scripts/lib/debs.sh"
+ensure_debs golang-go golang-google-grpc-dev golang-google-protobuf-dev \
+  golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev
 
 # --- vendor/ ---------------------------------------------------------------------------------
 GOCODE=/usr/share/gocode/src

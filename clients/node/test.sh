@@ -4,5 +4,9 @@
 #   tests/conformance/with-daemon.sh clients/node/test.sh
 set -euo pipefail
 cd "$(dirname "$0")"
+# shellcheck source=scripts/lib/debs.sh
+source ../../scripts/lib/debs.sh
+ensure_command node nodejs
+ensure_command npm npm
 npm ci --no-audit --no-fund --loglevel=error
 exec node --test test/*.test.js test/*.test.mjs

@@ -15,16 +15,9 @@ cd "$HERE"
 
 # /usr/bin/python3, not the first python3 on PATH: only Debian's interpreter sees python3-grpcio.
 PY=/usr/bin/python3
-DEBS=(python3 python3-grpcio python3-protobuf python3-pytest python3-mypy)
-missing=()
-for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  echo "clients/python/test.sh: installing Debian packages: ${missing[*]}" >&2
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# shellcheck source=scripts/lib/debs.sh
+source "$HERE/../../scripts/lib/debs.sh"
+ensure_debs python3 python3-grpcio python3-protobuf python3-pytest python3-mypy
 
 export PYTHONDONTWRITEBYTECODE=1
 # The strict type check of the package and the examples (settings in pyproject.toml).

@@ -21,17 +21,10 @@ if [ "${1:-}" != --agents ]; then
   langs=("$@")
   [ ${#langs[@]} -gt 0 ] || langs=(go python node csharp csharp-net8)
   # What the installs need from Debian (scripts/pack-clients.sh installs what packing needs).
-  debs=(python3-venv python3-grpcio python3-protobuf unzip golang-go golang-google-grpc-dev
-        golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev)
-  missing=()
-  for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  if [ ${#missing[@]} -gt 0 ]; then
-    sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-    echo "tests/install: installing Debian packages: ${missing[*]}"
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  fi
+  # shellcheck source=scripts/lib/debs.sh
+  source "$root/scripts/lib/debs.sh"
+  ensure_debs python3-venv python3-grpcio python3-protobuf unzip golang-go golang-google-grpc-dev \
+    golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev
   work=$(mktemp -d /tmp/sidecar-install.XXXXXX)
   trap 'rm -rf "$work"' EXIT
   if [ -n "${SIDECAR_INSTALL_ARTEFACTS:-}" ]; then

@@ -12,6 +12,11 @@ if [ -z "${SIDECAR_SOCKET:-}${SIDECAR_OPENAI_SOCKET:-}" ]; then
   exit 2
 fi
 
+# shellcheck source=scripts/lib/debs.sh
+source "$here/../../scripts/lib/debs.sh"
+{ ensure_debs python3-httpx python3-pytest curl golang-go && ensure_command node nodejs && ensure_command npm npm; } \
+  || { echo "openai-sdks: could not install the Debian packages"; exit 1; }
+
 (cd "$here/node" && npm ci --no-audit --no-fund --loglevel=error) || { echo "openai-sdks: npm ci failed"; exit 1; }
 
 node_log=$(mktemp)
