@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Sidecar.Bench.Driver;
 using Sidecar.Bench.Report;
-using Sidecar.Bench.Upstream;
+using Sidecar.FakeUpstream;
 
 // Sidecar.Bench upstream
-//     The bench upstream on 127.0.0.1 (a free port, printed as "port=N"); exits when stdin closes.
+//     The fake upstream (tests/Sidecar.FakeUpstream, whose bench-* models are the bench's) on 127.0.0.1
+//     (a free port, printed as "port=N"); exits when stdin closes.
 // Sidecar.Bench render --repo DIR [--out DIR] [--doc FILE] [--micro FILE] [--findings FILE]
 //     Writes the report again from --out's results.json and the figures already there (after editing
 //     bench/findings.md or the report's layout), without running anything.
@@ -21,7 +22,7 @@ using Sidecar.Bench.Upstream;
 //     --smoke: a few seconds of every phase; prints "bench-smoke-checks: passed=N failed=M" and exits 1 on a failure.
 if (args.Length > 0 && args[0] == "upstream")
 {
-    await using var upstream = await BenchUpstream.StartAsync(port: 0);
+    await using var upstream = await FakeUpstreamServer.StartAsync(port: 0);
     Console.WriteLine($"port={upstream.Port}");
     // The driver holds our stdin: when it goes away, so do we (no orphan upstreams).
     await Task.WhenAny(Task.Run(() => Console.In.ReadToEnd()), Task.Delay(Timeout.Infinite, upstream.Stopping));

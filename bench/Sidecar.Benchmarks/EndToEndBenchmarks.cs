@@ -1,9 +1,9 @@
-using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Sidecar.Hosting;
+using Sidecar.Testing;
 using Sidecar.V1;
 
 namespace Sidecar.Benchmarks;
@@ -33,16 +33,7 @@ public class EndToEndBenchmarks
             [$"--Sidecar:Socket={socket}", "--Sidecar:HealthPort=0", "--Sidecar:HttpPort=0"],
             builder => builder.Logging.ClearProviders());
         _app.StartAsync().GetAwaiter().GetResult();
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
-                return new NetworkStream(s, ownsSocket: true);
-            },
-        };
-        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        _channel = UnixSocketHttp.Channel(socket);
         _client = new Completions.CompletionsClient(_channel);
         _request = new CompleteRequest
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -10,11 +11,13 @@ namespace Sidecar.FakeUpstream;
 /// <summary>
 /// Serves <c>POST /v1/chat/completions</c> like OpenAI does. The model name picks the behaviour
 /// (see <see cref="Scenarios"/>); a suffix after <c>@</c> is ignored, so a test can keep its own counters.
+/// <c>bench-*</c> models take the load bench's fast path instead (<see cref="BenchScenario"/>): not recorded.
 /// </summary>
 public sealed class FakeUpstreamServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+    private readonly BenchScenario _bench = new();
     private readonly Channel<RecordedRequest> _arrivals = Channel.CreateUnbounded<RecordedRequest>();
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private int _openConnections;
@@ -52,25 +55,30 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         FakeUpstreamServer? server = null;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, listen =>
+        builder.WebHost.ConfigureKestrel(k =>
         {
-            listen.Use(next => async connection =>
+            k.AddServerHeader = false;
+            k.Listen(IPAddress.Loopback, port, listen =>
             {
-                Interlocked.Increment(ref server!._totalConnections);
-                Interlocked.Increment(ref server._openConnections);
-                try
+                listen.Use(next => async connection =>
                 {
-                    await next(connection);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref server._openConnections);
-                }
+                    Interlocked.Increment(ref server!._totalConnections);
+                    Interlocked.Increment(ref server._openConnections);
+                    try
+                    {
+                        await next(connection);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref server._openConnections);
+                    }
+                });
             });
-        }));
+        });
         var app = builder.Build();
         server = new FakeUpstreamServer(app);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
+        server._bench.MapControlEndpoints(app);
         app.MapGet("/v1/models", () =>
         {
             Interlocked.Increment(ref server._modelListRequests);
@@ -94,12 +102,25 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        JsonObject body;
-        try
+        var reader = context.Request.BodyReader;
+        var read = await reader.ReadAsync(context.RequestAborted);
+        while (!read.IsCompleted && !read.IsCanceled)
         {
-            body = (await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted))!.AsObject();
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            read = await reader.ReadAsync(context.RequestAborted);
         }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+
+        var (benchModel, benchStream) = BenchScenario.Scan(read.Buffer);
+        if (benchModel is not null && BenchSpec.IsBench(benchModel))
+        {
+            reader.AdvanceTo(read.Buffer.End);
+            await _bench.RunAsync(context, benchModel, benchStream);
+            return;
+        }
+
+        var body = ParseObject(read.Buffer);
+        reader.AdvanceTo(read.Buffer.End);
+        if (body is null)
         {
             await Scenarios.WriteError(context, 400, "could not parse the JSON body");
             return;
@@ -129,6 +150,19 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         catch (IOException)
         {
             recorded.End(aborted: true);
+        }
+    }
+
+    /// <summary>The request body as a JSON object; null when it is not JSON or not an object.</summary>
+    private static JsonObject? ParseObject(ReadOnlySequence<byte> bytes)
+    {
+        try
+        {
+            return JsonNode.Parse(bytes.IsSingleSegment ? bytes.FirstSpan : bytes.ToArray()) as JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
         }
     }
 

@@ -1,5 +1,5 @@
 using Sidecar.Bench.Report;
-using Sidecar.Bench.Upstream;
+using Sidecar.FakeUpstream;
 
 namespace Sidecar.Bench.Driver;
 
@@ -119,7 +119,7 @@ internal sealed partial class BenchRun
                 foreach (ITarget target in new ITarget[] { _sidecar, _direct })
                 {
                     var id = $"{(stream ? 's' : 'u')}{target.Name}{i}";
-                    var model = UpstreamSpec.Model(chunks: BenchSettings.StreamChunks, hang: true, id: id);
+                    var model = BenchSpec.Model(chunks: BenchSettings.StreamChunks, hang: true, id: id);
                     try
                     {
                         var cancelledAt = await target.StartAndCancelAsync(model, stream, () => _upstream.WhenArrivedAsync(id, ct), ct);

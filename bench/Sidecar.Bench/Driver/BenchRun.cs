@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Sidecar.Bench.Report;
-using Sidecar.Bench.Upstream;
+using Sidecar.FakeUpstream;
 
 namespace Sidecar.Bench.Driver;
 
@@ -19,9 +19,9 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
     private SidecarTarget _sidecar = null!;
     private DirectTarget _direct = null!;
 
-    private static readonly string UnaryModel = UpstreamSpec.Model();
-    private static readonly string StreamModel = UpstreamSpec.Model(chunks: BenchSettings.StreamChunks, intervalMs: BenchSettings.StreamIntervalMs);
-    private static readonly string FastStreamModel = UpstreamSpec.Model(chunks: BenchSettings.StreamChunks, intervalMs: 0);
+    private static readonly string UnaryModel = BenchSpec.Model();
+    private static readonly string StreamModel = BenchSpec.Model(chunks: BenchSettings.StreamChunks, intervalMs: BenchSettings.StreamIntervalMs);
+    private static readonly string FastStreamModel = BenchSpec.Model(chunks: BenchSettings.StreamChunks, intervalMs: 0);
 
     private double SettlePause => settings.Smoke ? 0.1 : 1.0;
 

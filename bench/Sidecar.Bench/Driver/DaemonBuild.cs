@@ -1,3 +1,5 @@
+using Sidecar.Testing;
+
 namespace Sidecar.Bench.Driver;
 
 /// <summary>
@@ -28,7 +30,7 @@ internal sealed record DaemonBuild(string Name, string Description, string Progr
         new("AOT-B", $"A/B variant: `{binary}`{string.Concat(environment.Select(e => $" {e.Key}={e.Value}"))}{string.Concat(arguments.Select(a => $" {a}"))}", binary, arguments, true, Path.GetDirectoryName(binary)) { Environment = environment };
 
     public static DaemonBuild JitDll(string dll) =>
-        new(Jit, "JIT: `dotnet src/Sidecar/bin/Release/net10.0/Sidecar.dll` (Release build)", "dotnet", [dll], true, null);
+        new(Jit, "JIT: `dotnet src/Sidecar/bin/Release/net10.0/Sidecar.dll` (Release build)", DaemonLauncher.DotnetHost(), [dll], true, null);
 
     public static DaemonBuild FloorServer(string binary) =>
         new(Floor, "floor: minimal grpc-go server (`bench/floor`, Debian's grpc 1.33), canned echo reply", binary, ["serve"], false, null);

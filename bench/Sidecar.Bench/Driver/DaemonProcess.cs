@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using Sidecar.Testing;
 
 namespace Sidecar.Bench.Driver;
 
@@ -11,7 +11,7 @@ namespace Sidecar.Bench.Driver;
 /// temporary socket, so its CPU and memory can be read from <c>/proc</c> apart from the driver's.
 /// Its log goes to a file.
 /// </summary>
-internal sealed partial class DaemonProcess : IAsyncDisposable
+internal sealed class DaemonProcess : IAsyncDisposable
 {
     public const string ApiKeyVariable = "BENCH_KEY";
     public const string ApiKey = "sk-bench-not-a-secret";
@@ -49,16 +49,6 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         var socket = Path.Combine(workDir, $"{name}.sock");
         var openAISocket = OpenAISocketPath(socket);
         var logPath = Path.Combine(workDir, $"{name}.log");
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        // exec keeps the pid: the pid we hold is the daemon's, not a shell's.
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("exec \"$0\" \"$@\" >\"$SIDECAR_BENCH_LOG\" 2>&1");
-        info.ArgumentList.Add(build.Program);
-        foreach (var arg in build.Arguments)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
         string[] sidecarArgs =
         [
             $"--Sidecar:Socket={socket}",
@@ -76,24 +66,11 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
             // the closed-loop and ramp phases would otherwise be refused with LOCAL_LIMIT.
             "--Sidecar:Keys:bench:Limits:MaxConcurrentRequests=0",
         ];
-        foreach (var arg in build.IsSidecar ? sidecarArgs.Concat(extraArgs) : ["-socket", socket])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (variable, value) in environment.Concat(build.Environment))
-        {
-            info.Environment[variable] = value;
-        }
-
-        info.Environment[ApiKeyVariable] = ApiKey;
-        info.Environment["SIDECAR_BENCH_LOG"] = logPath;
-        info.Environment.Remove("SIDECAR_SOCKET");
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Sidecar__", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            info.Environment.Remove(key);
-        }
-
+        var info = DaemonLauncher.StartInfo(
+            build.Program,
+            build.Arguments.Concat(build.IsSidecar ? sidecarArgs.Concat(extraArgs) : ["-socket", socket]),
+            environment.Concat(build.Environment).Append(KeyValuePair.Create(ApiKeyVariable, ApiKey)),
+            logFile: logPath);
         var start = Ticks.Now;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the daemon");
         var channel = SidecarTarget.Channel(socket);
@@ -174,7 +151,15 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         Channel.Dispose();
         if (!_process.HasExited)
         {
-            _ = Kill(_process.Id, 15);
+            try
+            {
+                DaemonLauncher.Signal(_process.Id, DaemonLauncher.SIGTERM);
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited meanwhile; the wait below returns at once.
+            }
+
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             try
             {
@@ -188,7 +173,5 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
 
         _process.Dispose();
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }
+

@@ -1,10 +1,10 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
-using System.Net.Sockets;
 using OpenAI;
 using OpenAI.Chat;
-using Sidecar.Bench.Upstream;
+using Sidecar.FakeUpstream;
+using Sidecar.Testing;
 
 namespace Sidecar.Bench.Driver;
 
@@ -22,29 +22,9 @@ internal sealed class DirectTarget : ITarget, IDisposable
 
     public DirectTarget(Uri endpoint, string apiKey, string name = "direct", string? socketPath = null)
     {
-        var handler = new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            AutomaticDecompression = System.Net.DecompressionMethods.None,
-        };
-        if (socketPath is not null)
-        {
-            handler.ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            };
-        }
-
+        var handler = socketPath is null ? new SocketsHttpHandler() : UnixSocketHttp.Handler(socketPath);
+        handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
+        handler.AutomaticDecompression = System.Net.DecompressionMethods.None;
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         _client = new OpenAIClient(new ApiKeyCredential(apiKey), new OpenAIClientOptions
         {
@@ -62,7 +42,7 @@ internal sealed class DirectTarget : ITarget, IDisposable
     public string Name { get; }
 
     private ChatClient Chat(string model) =>
-        UpstreamSpec.Parse(model).Id is null ? _chats.GetOrAdd(model, m => _client.GetChatClient(m)) : _client.GetChatClient(model);
+        BenchSpec.Parse(model).Id is null ? _chats.GetOrAdd(model, m => _client.GetChatClient(m)) : _client.GetChatClient(model);
 
     public async Task<UnarySample> UnaryAsync(string model, CancellationToken cancellationToken)
     {
@@ -75,7 +55,7 @@ internal sealed class DirectTarget : ITarget, IDisposable
             var completion = (await chat.CompleteChatAsync(messages, options, cancellationToken)).Value;
             var us = Ticks.MicrosSince(start);
             var text = completion.Content.Count > 0 ? completion.Content[0].Text : null;
-            return text == BenchUpstream.UnaryContent && completion.FinishReason == ChatFinishReason.Stop
+            return text == BenchSpec.UnaryContent && completion.FinishReason == ChatFinishReason.Stop
                 ? new UnarySample(us, null)
                 : new UnarySample(us, $"unexpected answer '{text}' ({completion.FinishReason})");
         }

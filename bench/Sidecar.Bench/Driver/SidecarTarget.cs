@@ -1,7 +1,7 @@
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Sidecar.Bench.Upstream;
+using Sidecar.FakeUpstream;
+using Sidecar.Testing;
 using Sidecar.V1;
 
 namespace Sidecar.Bench.Driver;
@@ -27,28 +27,12 @@ internal sealed class SidecarTarget : ITarget, IDisposable
 
     public static GrpcChannel Channel(string socketPath)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-            // Past 100 concurrent streams (Kestrel's per-connection limit) open another connection
-            // rather than queue in the client.
-            EnableMultipleHttp2Connections = true,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-        };
-        return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        var handler = UnixSocketHttp.Handler(socketPath);
+        // Past 100 concurrent streams (Kestrel's per-connection limit) open another connection
+        // rather than queue in the client.
+        handler.EnableMultipleHttp2Connections = true;
+        handler.PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan;
+        return UnixSocketHttp.Channel(socketPath, handler: handler);
     }
 
     /// <summary>The same channel with another key_ref (the churn phase uses a new one per call).</summary>
@@ -62,7 +46,7 @@ internal sealed class SidecarTarget : ITarget, IDisposable
         {
             var response = await _client.CompleteAsync(request, cancellationToken: cancellationToken);
             var us = Ticks.MicrosSince(start);
-            var expected = _echo ? BenchRequests.User : BenchUpstream.UnaryContent;
+            var expected = _echo ? BenchRequests.User : BenchSpec.UnaryContent;
             return response.Message.Content == expected && response.FinishReason == FinishReason.Stop
                 ? new UnarySample(us, null)
                 : new UnarySample(us, $"unexpected answer '{response.Message.Content}' ({response.FinishReason})");

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace Sidecar.Bench.Upstream;
+namespace Sidecar.FakeUpstream;
 
 /// <summary>
-/// What the bench upstream does for one request, read from the model name so that the daemon and
-/// the direct SDK call carry exactly the same request:
+/// What the fake does for a <c>bench-*</c> model (<see cref="BenchScenario"/>, the load bench's upstream), read
+/// from the model name so that the daemon and the direct SDK call carry exactly the same request:
 /// <c>bench[-d&lt;delay ms&gt;][-c&lt;chunks&gt;][-i&lt;interval ms&gt;][-hang][-x&lt;id&gt;]</c>.
 /// <list type="bullet">
 /// <item><c>-d</c>: wait this long before answering (default 0).</item>
@@ -15,13 +15,20 @@ namespace Sidecar.Bench.Upstream;
 /// <item><c>-x</c>: an id whose arrival and abort times the control endpoints report.</item>
 /// </list>
 /// </summary>
-internal sealed record UpstreamSpec(int DelayMs, int Chunks, int IntervalMs, bool Hang, string? Id)
+public sealed record BenchSpec(int DelayMs, int Chunks, int IntervalMs, bool Hang, string? Id)
 {
-    private static readonly ConcurrentDictionary<string, UpstreamSpec> Parsed = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, BenchSpec> Parsed = new(StringComparer.Ordinal);
+
+    public const string Prefix = "bench";
+
+    /// <summary>The content of every unary answer.</summary>
+    public const string UnaryContent = "Hello from the bench upstream.";
+
+    public static bool IsBench(string model) => model.StartsWith(Prefix, StringComparison.Ordinal);
 
     public static string Model(int delayMs = 0, int chunks = 20, int intervalMs = 0, bool hang = false, string? id = null)
     {
-        var model = $"bench-d{delayMs}-c{chunks}-i{intervalMs}";
+        var model = $"{Prefix}-d{delayMs}-c{chunks}-i{intervalMs}";
         if (hang)
         {
             model += "-hang";
@@ -30,7 +37,7 @@ internal sealed record UpstreamSpec(int DelayMs, int Chunks, int IntervalMs, boo
         return id is null ? model : $"{model}-x{id}";
     }
 
-    public static UpstreamSpec Parse(string model)
+    public static BenchSpec Parse(string model)
     {
         if (Parsed.TryGetValue(model, out var spec))
         {
@@ -46,7 +53,7 @@ internal sealed record UpstreamSpec(int DelayMs, int Chunks, int IntervalMs, boo
         return spec;
     }
 
-    private static UpstreamSpec ParseUncached(string model)
+    private static BenchSpec ParseUncached(string model)
     {
         int delay = 0, chunks = 20, interval = 0;
         var hang = false;
@@ -72,6 +79,6 @@ internal sealed record UpstreamSpec(int DelayMs, int Chunks, int IntervalMs, boo
             }
         }
 
-        return new UpstreamSpec(delay, chunks, interval, hang, id);
+        return new BenchSpec(delay, chunks, interval, hang, id);
     }
 }

@@ -3,74 +3,44 @@ using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Pipelines;
-using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
-namespace Sidecar.Bench.Upstream;
+namespace Sidecar.FakeUpstream;
 
 /// <summary>
-/// A fast OpenAI-compatible upstream on 127.0.0.1: <c>POST /v1/chat/completions</c> answers JSON, or
+/// The fake's fast path for the load bench, for <c>bench-*</c> models (<see cref="BenchSpec"/>): answers JSON, or
 /// SSE when <c>stream</c> is true (content chunks, a finish chunk, a usage chunk with no choices,
 /// <c>[DONE]</c>, as OpenAI does). Responses are pre-rendered bytes; the only per-request work is
-/// finding <c>model</c> and <c>stream</c> in the body. Each streamed content chunk carries the
+/// finding <c>model</c> and <c>stream</c> in the body, and these requests are neither parsed further nor
+/// recorded, so a load run costs the fake little and grows nothing. Each streamed content chunk carries the
 /// monotonic time it was written (<c>t&lt;Stopwatch ticks&gt; </c>), so the driver, on the same
-/// machine and clock, can tell how long each chunk took to reach it.
+/// machine and clock, can tell how long each chunk took to reach it. Control endpoints:
+/// <c>GET /bench/arrived/{id}</c> and <c>/bench/aborted/{id}</c> (long poll: when a request with that id
+/// arrived, or its client went away) and <c>/bench/requests</c> (how many bench requests were served).
 /// </summary>
-internal sealed class BenchUpstream : IAsyncDisposable
+internal sealed class BenchScenario
 {
-    public const string UnaryContent = "Hello from the bench upstream.";
     private const string CompletionId = "chatcmpl-bench";
     private static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(60);
 
-    private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, byte[]> _unaryBodies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StreamTemplate> _streamTemplates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _arrivals = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _aborts = new(StringComparer.Ordinal);
     private long _requests;
 
-    private BenchUpstream(WebApplication app) => _app = app;
-
-    public int Port { get; private set; }
-
-    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
-
-    public static async Task<BenchUpstream> StartAsync(int port)
+    public void MapControlEndpoints(WebApplication app)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxConcurrentConnections = null;
-            k.Listen(IPAddress.Loopback, port);
-        });
-        var app = builder.Build();
-        var upstream = new BenchUpstream(app);
-        app.MapPost("/v1/chat/completions", upstream.CompleteAsync);
-        app.MapGet("/bench/arrived/{id}", (string id, int timeoutMs) => upstream.WaitAsync(upstream._arrivals, id, timeoutMs));
-        app.MapGet("/bench/aborted/{id}", (string id, int timeoutMs) => upstream.WaitAsync(upstream._aborts, id, timeoutMs));
-        app.MapGet("/bench/requests", () => Results.Text(Interlocked.Read(ref upstream._requests).ToString()));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        upstream.Port = new Uri(address).Port;
-        return upstream;
+        app.MapGet("/bench/arrived/{id}", (string id, int timeoutMs) => WaitAsync(_arrivals, id, timeoutMs));
+        app.MapGet("/bench/aborted/{id}", (string id, int timeoutMs) => WaitAsync(_aborts, id, timeoutMs));
+        app.MapGet("/bench/requests", () => Results.Text(Interlocked.Read(ref _requests).ToString()));
     }
 
-    private async Task CompleteAsync(HttpContext context)
+    public async Task RunAsync(HttpContext context, string model, bool stream)
     {
         Interlocked.Increment(ref _requests);
-        var (model, stream) = await ReadModelAsync(context.Request.BodyReader, context.RequestAborted);
-        if (model is null)
-        {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return;
-        }
-
-        var spec = UpstreamSpec.Parse(model);
+        var spec = BenchSpec.Parse(model);
         var ct = context.RequestAborted;
         if (spec.Id is { } id)
         {
@@ -112,7 +82,7 @@ internal sealed class BenchUpstream : IAsyncDisposable
         }
     }
 
-    private async Task StreamAsync(HttpContext context, string model, UpstreamSpec spec, CancellationToken ct)
+    private async Task StreamAsync(HttpContext context, string model, BenchSpec spec, CancellationToken ct)
     {
         var template = _streamTemplates.TryGetValue(model, out var cached) ? cached : StreamTemplateFor(model, spec);
         context.Response.ContentType = "text/event-stream";
@@ -157,24 +127,8 @@ internal sealed class BenchUpstream : IAsyncDisposable
         writer.Advance(at + template.ContentSuffix.Length);
     }
 
-    /// <summary>Finds the top-level <c>model</c> and <c>stream</c> properties of the request body.</summary>
-    private static async Task<(string? Model, bool Stream)> ReadModelAsync(PipeReader reader, CancellationToken ct)
-    {
-        while (true)
-        {
-            var read = await reader.ReadAsync(ct);
-            if (read.IsCompleted || read.IsCanceled)
-            {
-                var result = Scan(read.Buffer);
-                reader.AdvanceTo(read.Buffer.End);
-                return result;
-            }
-
-            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-        }
-    }
-
-    private static (string? Model, bool Stream) Scan(ReadOnlySequence<byte> body)
+    /// <summary>The top-level <c>model</c> and <c>stream</c> properties of a request body (no model: not JSON, or none).</summary>
+    public static (string? Model, bool Stream) Scan(ReadOnlySequence<byte> body)
     {
         var json = new Utf8JsonReader(body);
         string? model = null;
@@ -211,10 +165,10 @@ internal sealed class BenchUpstream : IAsyncDisposable
         return (model, stream);
     }
 
-    private byte[] UnaryBody(string model, UpstreamSpec spec)
+    private byte[] UnaryBody(string model, BenchSpec spec)
     {
         var body = Encoding.UTF8.GetBytes(
-            $$$"""{"id":"{{{CompletionId}}}","object":"chat.completion","created":1700000000,"model":"{{{model}}}","choices":[{"index":0,"message":{"role":"assistant","content":"{{{UnaryContent}}}"},"finish_reason":"stop","logprobs":null}],"usage":{"prompt_tokens":24,"completion_tokens":6,"total_tokens":30}}""");
+            $$$"""{"id":"{{{CompletionId}}}","object":"chat.completion","created":1700000000,"model":"{{{model}}}","choices":[{"index":0,"message":{"role":"assistant","content":"{{{BenchSpec.UnaryContent}}}"},"finish_reason":"stop","logprobs":null}],"usage":{"prompt_tokens":24,"completion_tokens":6,"total_tokens":30}}""");
         if (spec.Id is null && _unaryBodies.Count < 1000)
         {
             _unaryBodies.TryAdd(model, body);
@@ -223,7 +177,7 @@ internal sealed class BenchUpstream : IAsyncDisposable
         return body;
     }
 
-    private StreamTemplate StreamTemplateFor(string model, UpstreamSpec spec)
+    private StreamTemplate StreamTemplateFor(string model, BenchSpec spec)
     {
         var head = $$"""data: {"id":"{{CompletionId}}","object":"chat.completion.chunk","created":1700000000,"model":"{{model}}","choices":[""";
         var template = new StreamTemplate(
@@ -259,12 +213,6 @@ internal sealed class BenchUpstream : IAsyncDisposable
 
     private static TaskCompletionSource<long> Slot(ConcurrentDictionary<string, TaskCompletionSource<long>> slots, string id) =>
         slots.GetOrAdd(id, static _ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 
     private sealed record StreamTemplate(byte[] Role, byte[] ContentPrefix, byte[] ContentSuffix, byte[] Tail);
 }
