@@ -1,7 +1,4 @@
 using System.Text;
-using Grpc.Core;
-using Sidecar.FakeUpstream;
-using Sidecar.V1;
 
 namespace Sidecar.FunctionalTests;
 

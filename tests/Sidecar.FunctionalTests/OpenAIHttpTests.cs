@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Sidecar.FakeUpstream;
 
 namespace Sidecar.FunctionalTests;
 
@@ -10,43 +9,40 @@ namespace Sidecar.FunctionalTests;
 /// The OpenAI-compatible door on its own Unix socket: the request and answer shapes field by field, every
 /// error row, disconnects, limits and authorization, all through the same pipeline as gRPC.
 /// </summary>
-public sealed class OpenAIHttpTests : IAsyncLifetime
+public sealed class OpenAIHttpTests : DaemonTests
 {
-    private FakeUpstreamServer _upstream = null!;
-    private Daemon _daemon = null!;
+    private readonly int _tcpPort = Daemon.FreePort();
     private HttpClient _http = null!;
-    private int _tcpPort;
 
-    public async Task InitializeAsync()
+    protected override Dictionary<string, string> Settings() => new()
     {
-        _upstream = await FakeUpstreamServer.StartAsync();
-        _tcpPort = Daemon.FreePort();
-        _daemon = await Daemon.StartAsync(_upstream, new Dictionary<string, string>
-        {
-            // Each upstream failure maps straight to its status here; retries have their own tests.
-            ["Sidecar:Resilience:Retry:MaxRetries"] = "0",
-            ["Sidecar:OpenAI:Port"] = _tcpPort.ToString(),
-            ["Sidecar:Keys:limited:ApiKey"] = "env:PATH",
-            ["Sidecar:Keys:limited:Endpoint"] = _upstream.Endpoint.ToString(),
-            ["Sidecar:Keys:limited:Models:0"] = "fake-allowed",
-            ["Sidecar:Keys:guarded:ApiKey"] = "env:PATH",
-            ["Sidecar:Keys:guarded:Endpoint"] = _upstream.Endpoint.ToString(),
-            ["Sidecar:Keys:guarded:AllowedUids:0"] = "4242",
-            ["Sidecar:Keys:rated:ApiKey"] = "env:PATH",
-            ["Sidecar:Keys:rated:Endpoint"] = _upstream.Endpoint.ToString(),
-            ["Sidecar:Keys:rated:Limits:RequestsPerMinute"] = "1",
-        });
+        // Each upstream failure maps straight to its status here; retries have their own tests.
+        ["Sidecar:Resilience:Retry:MaxRetries"] = "0",
+        ["Sidecar:OpenAI:Port"] = _tcpPort.ToString(),
+        ["Sidecar:Keys:limited:ApiKey"] = "env:PATH",
+        ["Sidecar:Keys:limited:Endpoint"] = Upstream.Endpoint.ToString(),
+        ["Sidecar:Keys:limited:Models:0"] = "fake-allowed",
+        ["Sidecar:Keys:guarded:ApiKey"] = "env:PATH",
+        ["Sidecar:Keys:guarded:Endpoint"] = Upstream.Endpoint.ToString(),
+        ["Sidecar:Keys:guarded:AllowedUids:0"] = "4242",
+        ["Sidecar:Keys:rated:ApiKey"] = "env:PATH",
+        ["Sidecar:Keys:rated:Endpoint"] = Upstream.Endpoint.ToString(),
+        ["Sidecar:Keys:rated:Limits:RequestsPerMinute"] = "1",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
         _http = UnixHttp.Client(OpenAISocket);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         _http.Dispose();
-        await _daemon.DisposeAsync();
-        await _upstream.DisposeAsync();
+        await base.DisposeAsync();
     }
 
-    private string OpenAISocket => Path.Combine(Path.GetDirectoryName(_daemon.Socket)!, "openai.sock");
+    private string OpenAISocket => Path.Combine(Path.GetDirectoryName(Daemon.Socket)!, "openai.sock");
 
     [Fact]
     public async Task Chat_Unary_AnswersInTheChatCompletionShapeAndSendsTheSecretNotTheKeyRef()
@@ -69,14 +65,15 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         Assert.Equal(2, body["usage"]!["completion_tokens"]!.GetValue<int>());
         Assert.Equal(5, body["usage"]!["total_tokens"]!.GetValue<int>());
 
-        var seen = Assert.Single(_upstream.Requests);
-        Assert.Equal($"Bearer {_daemon.UpstreamKey}", seen.Authorization);
+        var seen = Assert.Single(Upstream.Requests);
+        Assert.Equal($"Bearer {Daemon.UpstreamKey}", seen.Authorization);
         Assert.Equal(0, seen.Body["temperature"]!.GetValue<double>());
         Assert.Equal(7, seen.Body["seed"]!.GetValue<long>());
         Assert.Equal("END", seen.Body["stop"]![0]!.GetValue<string>());
         Assert.Equal("u-1", seen.Body["user"]!.GetValue<string>());
         Assert.Equal("be brief", seen.Body["messages"]![0]!["content"]!.GetValue<string>());
-        Assert.Contains(_daemon.LogLines, l => l.Contains("call openai.chat.completions key_ref=fake model=fake-1 status=OK", StringComparison.Ordinal));
+        // The door's calls get the same per-call log line as gRPC's (docs/operations.md), under their own rpc name.
+        Assert.Contains(Daemon.LogLines, l => l.Contains("call openai.chat.completions key_ref=fake model=fake-1 status=OK", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -139,7 +136,7 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         Assert.Equal("function", call["type"]!.GetValue<string>());
         Assert.Equal("weather", call["function"]!["name"]!.GetValue<string>());
         Assert.Equal("""{"city":"Paris"}""", call["function"]!["arguments"]!.GetValue<string>());
-        var sentTool = _upstream.Requests.Last().Body["tools"]![0]!["function"]!;
+        var sentTool = Upstream.Requests.Last().Body["tools"]![0]!["function"]!;
         Assert.Equal("object", sentTool["parameters"]!["type"]!.GetValue<string>());
 
         using var second = await PostAsync("fake", $$$"""
@@ -151,7 +148,7 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         var final = JsonNode.Parse(await second.Content.ReadAsStringAsync())!["choices"]![0]!;
         Assert.Equal("tool call_1 said: sunny", final["message"]!["content"]!.GetValue<string>());
-        var relayed = _upstream.Requests.Last().Body["messages"]!.AsArray();
+        var relayed = Upstream.Requests.Last().Body["messages"]!.AsArray();
         Assert.Equal("call_1", relayed[1]!["tool_calls"]![0]!["id"]!.GetValue<string>());
         Assert.Equal("call_1", relayed[2]!["tool_call_id"]!.GetValue<string>());
     }
@@ -174,7 +171,7 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
 
         var error = await AssertErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", "invalid_request", "INVALID_REQUEST");
         Assert.Equal(param, error["param"]?.GetValue<string>());
-        Assert.Empty(_upstream.Requests);
+        Assert.Empty(Upstream.Requests);
     }
 
     [Fact]
@@ -208,7 +205,7 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         using var response = await PostAsync("guarded", """{"model":"fake-1","messages":[{"role":"user","content":"hi"}]}""");
 
         await AssertErrorAsync(response, HttpStatusCode.Forbidden, "permission_error", "key_ref_forbidden", "KEY_REF_FORBIDDEN");
-        Assert.Empty(_upstream.Requests);
+        Assert.Empty(Upstream.Requests);
     }
 
     [Fact]
@@ -230,7 +227,7 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         await AssertErrorAsync(second, HttpStatusCode.TooManyRequests, "rate_limit_error", "local_limit", "LOCAL_LIMIT");
         Assert.NotNull(second.Headers.RetryAfter?.Delta);
-        Assert.Single(_upstream.Requests);
+        Assert.Single(Upstream.Requests);
     }
 
     [Theory]
@@ -244,7 +241,7 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         using var response = await PostAsync("fake", $$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""");
 
         var error = await AssertErrorAsync(response, status, null, code, reason);
-        Assert.DoesNotContain(_daemon.UpstreamKey, error.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Daemon.UpstreamKey, error.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -279,7 +276,7 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         using var cts = new CancellationTokenSource();
         using var request = Request("fake", """{"model":"fake-drip","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
         var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        var upstreamRequest = await _upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(Daemon.Timeout);
+        var upstreamRequest = await Upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(Daemon.Timeout);
         var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
         Assert.StartsWith("data: ", await reader.ReadLineAsync(cts.Token).AsTask().WaitAsync(Daemon.Timeout));
 
@@ -313,7 +310,7 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("list", body["object"]!.GetValue<string>());
         Assert.Equal(["fake-allowed"], body["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()));
-        Assert.Equal(0, _upstream.ModelListRequests);
+        Assert.Equal(0, Upstream.ModelListRequests);
     }
 
     [Fact]
@@ -329,7 +326,7 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
             Assert.Equal(["fake-1", "fake-tools"], body["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()));
         }
 
-        Assert.Equal(1, _upstream.ModelListRequests);
+        Assert.Equal(1, Upstream.ModelListRequests);
     }
 
     [Fact]
@@ -357,15 +354,15 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
     [Fact]
     public async Task OtherListeners_NeverServeTheOpenAIApi()
     {
-        using var metricsPort = _daemon.HttpPortClient();
+        using var metricsPort = Daemon.HttpPortClient();
         using var onMetricsPort = await metricsPort.SendAsync(Request("fake", """{"model":"fake-1","messages":[{"role":"user","content":"hi"}]}"""));
 
-        using var grpcSocket = new HttpClient(UnixHttp.Handler(_daemon.Socket)) { BaseAddress = new Uri("http://localhost/"), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using var grpcSocket = new HttpClient(UnixSocketHttp.Handler(Daemon.Socket)) { BaseAddress = new Uri("http://localhost/"), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         using var onGrpcSocket = await grpcSocket.SendAsync(Request("fake", """{"model":"fake-1","messages":[{"role":"user","content":"hi"}]}""", HttpVersion.Version20));
 
         Assert.Equal(HttpStatusCode.NotFound, onMetricsPort.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, onGrpcSocket.StatusCode);
-        Assert.Empty(_upstream.Requests);
+        Assert.Empty(Upstream.Requests);
     }
 
     [Fact]
@@ -406,7 +403,7 @@ public sealed class OpenAIHttpTests : IAsyncLifetime
     {
         while (true)
         {
-            var arrived = await _upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(Daemon.Timeout);
+            var arrived = await Upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(Daemon.Timeout);
             if (arrived.Model == model)
             {
                 return arrived;

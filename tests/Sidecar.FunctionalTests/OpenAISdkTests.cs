@@ -2,7 +2,6 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using OpenAI;
 using OpenAI.Chat;
-using Sidecar.FakeUpstream;
 
 namespace Sidecar.FunctionalTests;
 
@@ -10,25 +9,9 @@ namespace Sidecar.FunctionalTests;
 /// The official OpenAI .NET SDK, pointed at the daemon's <c>openai.sock</c> with a key_ref as its API key:
 /// the two-line switch an existing agent makes.
 /// </summary>
-public sealed class OpenAISdkTests : IAsyncLifetime
+public sealed class OpenAISdkTests : DaemonTests
 {
-    private FakeUpstreamServer _upstream = null!;
-    private Daemon _daemon = null!;
-
-    public async Task InitializeAsync()
-    {
-        _upstream = await FakeUpstreamServer.StartAsync();
-        _daemon = await Daemon.StartAsync(_upstream, new Dictionary<string, string>
-        {
-            ["Sidecar:Resilience:Retry:MaxRetries"] = "0",
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
+    protected override Dictionary<string, string> Settings() => new() { ["Sidecar:Resilience:Retry:MaxRetries"] = "0" };
 
     private ChatClient Chat(string model, string keyRef = "fake") => new(
         model,
@@ -36,7 +19,7 @@ public sealed class OpenAISdkTests : IAsyncLifetime
         new OpenAIClientOptions
         {
             Endpoint = new Uri("http://localhost/v1"),
-            Transport = new HttpClientPipelineTransport(UnixHttp.Client(Path.Combine(Path.GetDirectoryName(_daemon.Socket)!, "openai.sock"))),
+            Transport = new HttpClientPipelineTransport(UnixHttp.Client(Path.Combine(Path.GetDirectoryName(Daemon.Socket)!, "openai.sock"))),
             RetryPolicy = new ClientRetryPolicy(0),
         });
 

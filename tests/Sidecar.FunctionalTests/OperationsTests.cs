@@ -1,11 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Sidecar.Configuration;
-using Sidecar.FakeUpstream;
-using Sidecar.V1;
 
 namespace Sidecar.FunctionalTests;
 
@@ -213,6 +209,7 @@ public sealed partial class OperationsTests
 
             await AssertAnswersAsync(daemon, "reload-b");
             await AssertNotFoundAsync(daemon, "broken");
+            // A refused reload changes nothing a caller can see: the log line is how the operator learns of it.
             Assert.Contains(daemon.LogLines, l => l.Contains("Configuration change refused", StringComparison.Ordinal) && l.Contains("Sidecar:Keys:broken:Provider", StringComparison.Ordinal));
         }
         finally

@@ -1,8 +1,5 @@
 using Google.Rpc;
-using Grpc.Core;
 using Grpc.Health.V1;
-using Sidecar.FakeUpstream;
-using Sidecar.V1;
 
 namespace Sidecar.FunctionalTests;
 
@@ -76,6 +73,7 @@ public sealed class ProcessShutdownTests : IAsyncLifetime
         Assert.True(await held.Ended.WaitAsync(Daemon.Timeout), "the held upstream request should be aborted");
 
         Assert.Equal(0, await daemon.WaitForExitAsync());
+        // Which way the drain ended, as the daemon tells its operator: the exit code is 0 either way.
         Assert.Contains("Shutdown: all calls finished", daemon.StandardOutput);
         Assert.DoesNotContain("cancelling", daemon.StandardOutput);
         Assert.False(File.Exists(Socket), "the socket file should be removed at stop");
@@ -127,7 +125,7 @@ public sealed class ProcessShutdownTests : IAsyncLifetime
     {
         await using var first = await Daemon.StartAsync(upstream: null, socketPath: Socket);
 
-        await using var second = SidecarProcess.Start(["--Sidecar:Socket=" + Socket, "--Sidecar:HealthPort=0", "--Sidecar:HttpPort=0"]);
+        await using var second = SidecarProcess.StartOn(Socket);
         var exitCode = await second.WaitForExitAsync();
 
         Assert.Equal(3, exitCode);

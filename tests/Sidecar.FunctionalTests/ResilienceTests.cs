@@ -1,12 +1,6 @@
-using System.Diagnostics.Metrics;
 using Google.Rpc;
-using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
-using Sidecar.Diagnostics;
-using Sidecar.FakeUpstream;
-using Sidecar.V1;
 
 namespace Sidecar.FunctionalTests;
 
@@ -74,6 +68,7 @@ public sealed class ResilienceTests : IAsyncLifetime
         await daemon.Client.CompleteAsync(Requests.Fake("fake-fail1-429-after200ms@r")).ResponseAsync.WaitAsync(Daemon.Timeout);
 
         Assert.Equal(2, _upstream.CountFor("fake-fail1-429-after200ms@r"));
+        // The delay the retry chose, as the daemon states it: a test may not time it.
         Assert.Contains(daemon.LogLines, line => line.Contains("in 200 ms (retry 1) after: HTTP 429", StringComparison.Ordinal));
     }
 
@@ -166,19 +161,19 @@ public sealed class ResilienceTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromSeconds(30), refused!.GetDetail<RetryInfo>().RetryDelay.ToTimeSpan());
         Assert.NotNull(refusedStream!.GetDetail<RetryInfo>());
         Assert.Equal(2, _upstream.CountFor(model));
-        var ready = await ReadinessAsync(daemon);
+        var ready = await daemon.ReadinessAsync();
         Assert.Equal(HealthStatus.Healthy, ready.Status);
         Assert.Equal("open", ready.Data[circuit]);
-        Assert.Equal(2, CircuitGauge(daemon, _upstream.Endpoint.Authority, model));
+        Assert.Equal(2, daemon.CircuitGauge(_upstream.Endpoint.Authority, model));
 
         clock.Advance(TimeSpan.FromSeconds(30));
         var response = await daemon.Client.CompleteAsync(Requests.Fake(model, "back")).ResponseAsync.WaitAsync(Daemon.Timeout);
 
         Assert.Equal("fake: back", response.Message.Content);
         Assert.Equal(3, _upstream.CountFor(model));
-        Assert.False((await ReadinessAsync(daemon)).Data.ContainsKey(circuit));
-        Assert.Equal(0, CircuitGauge(daemon, _upstream.Endpoint.Authority));
-        Assert.Null(CircuitGauge(daemon, _upstream.Endpoint.Authority, model));
+        Assert.False((await daemon.ReadinessAsync()).Data.ContainsKey(circuit));
+        Assert.Equal(0, daemon.CircuitGauge(_upstream.Endpoint.Authority));
+        Assert.Null(daemon.CircuitGauge(_upstream.Endpoint.Authority, model));
     }
 
     [Fact]
@@ -323,45 +318,5 @@ public sealed class ResilienceTests : IAsyncLifetime
         var daemon = await Daemon.StartAsync(_upstream, all, configure);
         _daemons.Add(daemon);
         return daemon;
-    }
-
-    private static async Task<HealthReportEntry> ReadinessAsync(Daemon daemon)
-    {
-        var health = daemon.App.Services.GetRequiredService<HealthCheckService>();
-        var report = await health.CheckHealthAsync(r => r.Tags.Contains("ready")).WaitAsync(Daemon.Timeout);
-        return report.Entries["ready"];
-    }
-
-    /// <summary>
-    /// The <c>sidecar.circuit.state</c> gauge of an endpoint (or of a model there; null when it has none), read from this daemon's own meter. (Not from
-    /// <c>/metrics</c>: every in-process daemon's OpenTelemetry exporter also sees the other test daemons'
-    /// meters of the same name, so a scrape can show another daemon's gauge.)
-    /// </summary>
-    private static int? CircuitGauge(Daemon daemon, string authority, string? model = null)
-    {
-        var meter = daemon.App.Services.GetRequiredService<SidecarMetrics>().Meter;
-        var values = new List<int>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter == meter && instrument.Name == "sidecar.circuit.state")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
-        {
-            var labels = tags.ToArray();
-            var wanted = model is null
-                ? labels.Contains(new("scope", "endpoint"))
-                : labels.Contains(new("scope", "model")) && labels.Contains(new("model", model));
-            if (wanted && labels.Contains(new("endpoint", authority)))
-            {
-                values.Add(value);
-            }
-        });
-        listener.Start();
-        listener.RecordObservableInstruments();
-        return values.Count == 0 ? null : Assert.Single(values);
     }
 }

@@ -3,9 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
-using Sidecar.FakeUpstream;
 using Sidecar.Hosting;
-using Sidecar.V1;
 
 namespace Sidecar.FunctionalTests;
 
@@ -50,6 +48,12 @@ public sealed class Daemon : IAsyncDisposable
 
     public WebApplication App => _app;
 
+    /// <summary>
+    /// Every line the daemon logged. Tests match log text only where the line is the behaviour: what an operator
+    /// reads (a refused reload, a refused key or link, a removed stale socket, the per-call line with its trace id)
+    /// when the caller is told less on purpose, or a figure the daemon states that a test may not time (a retry's
+    /// delay). They match the line's distinctive words, not all of it.
+    /// </summary>
     public IReadOnlyCollection<string> LogLines => _logs.Lines;
 
     /// <summary>The key the <c>fake</c> key ref resolves to.</summary>
@@ -106,9 +110,8 @@ public sealed class Daemon : IAsyncDisposable
 
     /// <summary>A channel to a Unix socket, as every agent makes one; without message size limits unless
     /// <paramref name="grpcDefaultLimits"/> (then 4 MiB received at most, as any gRPC client by default).</summary>
-    public static GrpcChannel SocketChannel(string socket, bool grpcDefaultLimits = false) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+    public static GrpcChannel SocketChannel(string socket, bool grpcDefaultLimits = false) => UnixSocketHttp.Channel(socket, new GrpcChannelOptions
     {
-        HttpHandler = UnixHttp.Handler(socket),
         MaxReceiveMessageSize = grpcDefaultLimits ? 4 * 1024 * 1024 : null,
         MaxSendMessageSize = null,
     });

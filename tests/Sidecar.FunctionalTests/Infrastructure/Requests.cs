@@ -1,5 +1,3 @@
-using Sidecar.V1;
-
 namespace Sidecar.FunctionalTests;
 
 internal static class Requests

@@ -1,22 +1,19 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
-using Sidecar.FakeUpstream;
 
 namespace Sidecar.FunctionalTests;
 
 /// <summary>
-/// The daemon as operators run it, in a child process: the published Native AOT binary when
-/// <c>SIDECAR_DAEMON</c> names it (<c>./test.sh</c> sets it to <c>artifacts/publish/Sidecar</c>, the binary
-/// that ships), else <c>dotnet Sidecar.dll</c> from the test's own output (the JIT build). Its standard
-/// output and error are captured line by line so a test can wait for a line instead of sleeping.
-/// Signals go through libc <c>kill(2)</c>, as Kubernetes sends them. A process still running at
-/// dispose (a failed test) is killed so no daemon outlives its test.
+/// The daemon as operators run it, in a child process started by <see cref="DaemonLauncher"/>: the published
+/// Native AOT binary when <c>SIDECAR_DAEMON</c> names it, else <c>dotnet Sidecar.dll</c> from the test's own
+/// output (the JIT build). Its standard output and error are captured line by line so a test can wait for a
+/// line instead of sleeping. A process still running at dispose (a failed test) is killed so no daemon
+/// outlives its test.
 /// </summary>
 internal sealed class SidecarProcess : IAsyncDisposable
 {
-    public const int SIGINT = 2;
-    public const int SIGTERM = 15;
+    public const int SIGINT = DaemonLauncher.SIGINT;
+    public const int SIGTERM = DaemonLauncher.SIGTERM;
 
     /// <summary>The variable the <c>fake</c> key ref reads its key from (<c>env:</c>), set only in the child.</summary>
     public const string KeyVariable = "SIDECAR_FT_FAKE_KEY";
@@ -55,51 +52,17 @@ internal sealed class SidecarProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The variable naming the daemon executable to run instead of <c>dotnet Sidecar.dll</c>.</summary>
-    public const string DaemonVariable = "SIDECAR_DAEMON";
-
     /// <summary>Starts the daemon with these arguments; returns at once (see <see cref="StartServingAsync"/>).</summary>
     public static SidecarProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        var binary = Environment.GetEnvironmentVariable(DaemonVariable) is { Length: > 0 } path ? Path.GetFullPath(path) : null;
-        if (binary is not null && !File.Exists(binary))
-        {
-            throw new FileNotFoundException($"{DaemonVariable}={binary}: no such file (scripts/publish.sh makes it)", binary);
-        }
-
-        var info = new ProcessStartInfo(binary ?? DotnetHost())
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        if (binary is null)
-        {
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Sidecar.dll"));
-        }
-
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        // Nothing from the test run's environment may steer the child: the socket comes from the arguments.
-        info.Environment.Remove("SIDECAR_SOCKET");
-        info.Environment.Remove(DaemonVariable);
-        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal) || k.StartsWith("Sidecar__", StringComparison.Ordinal)).ToList())
-        {
-            info.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
+        var (program, programArgs) = DaemonLauncher.Daemon(Path.Combine(AppContext.BaseDirectory, "Sidecar.dll"));
+        var info = DaemonLauncher.StartInfo(program, programArgs.Concat(args), environment);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
+        info.StandardOutputEncoding = Encoding.UTF8;
+        info.StandardErrorEncoding = Encoding.UTF8;
+        info.WorkingDirectory = AppContext.BaseDirectory;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var sidecar = new SidecarProcess(process);
         process.OutputDataReceived += (_, e) => sidecar.OnLine(e.Data, sidecar._stdout, sidecar._stdoutClosed);
@@ -110,6 +73,12 @@ internal sealed class SidecarProcess : IAsyncDisposable
         return sidecar;
     }
 
+    /// <summary>Starts a daemon on <paramref name="socket"/> with both TCP ports off and nothing else set; returns at once.</summary>
+    public static SidecarProcess StartOn(string socket, params string[] extra) => Start(OnSocket(socket, extra));
+
+    private static string[] OnSocket(string socket, IEnumerable<string> extra) =>
+        [$"--Sidecar:Socket={socket}", "--Sidecar:HealthPort=0", "--Sidecar:HttpPort=0", .. extra];
+
     /// <summary>
     /// Starts a daemon on <paramref name="socket"/> with both TCP ports off, key ref <c>fake</c> pointing at
     /// <paramref name="upstream"/> (its key in an environment variable), and waits for its "listening" line.
@@ -118,15 +87,12 @@ internal sealed class SidecarProcess : IAsyncDisposable
     {
         var args = new List<string>
         {
-            $"--Sidecar:Socket={socket}",
-            "--Sidecar:HealthPort=0",
-            "--Sidecar:HttpPort=0",
             $"--Sidecar:Keys:fake:ApiKey=env:{KeyVariable}",
             $"--Sidecar:Keys:fake:Endpoint={upstream?.Endpoint.ToString() ?? "http://127.0.0.1:9/v1"}",
             "--Logging:Console:FormatterName=simple",
         };
         args.AddRange(extra);
-        var process = Start(args, new Dictionary<string, string> { [KeyVariable] = $"sk-proc-{Guid.NewGuid():N}" });
+        var process = Start(OnSocket(socket, args), new Dictionary<string, string> { [KeyVariable] = $"sk-proc-{Guid.NewGuid():N}" });
         try
         {
             await process.WaitForOutputAsync(line => line.Contains("Sidecar listening on unix:", StringComparison.Ordinal));
@@ -140,22 +106,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
     }
 
     /// <summary>Sends a signal with kill(2), as the kubelet or a terminal does.</summary>
-    public void Signal(int signal)
-    {
-        // A process started in the background by a non-interactive shell (`./test.sh &`) ignores SIGINT
-        // and SIGQUIT, and so does every process it starts, this daemon included (.NET keeps a
-        // disposition ignored at start). The signal would then do nothing: say so instead of failing later.
-        if (IgnoredSignals(_process.Id) is { } ignored && (ignored & (1UL << (signal - 1))) != 0)
-        {
-            throw new InvalidOperationException(
-                $"The daemon ignores signal {signal}: it inherited SIG_IGN from this test run (started in the background by a non-interactive shell?). Run the tests in the foreground, or from a shell with job control (set -m).");
-        }
-
-        if (Kill(_process.Id, signal) != 0)
-        {
-            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
+    public void Signal(int signal) => DaemonLauncher.Signal(_process.Id, signal);
 
     /// <summary>Waits for a line of standard output that matches (lines already written count); fails if the output ends first.</summary>
     public Task<string> WaitForOutputAsync(Func<string, bool> match)
@@ -246,25 +197,4 @@ internal sealed class SidecarProcess : IAsyncDisposable
 
     private Exception NoSuchLine() => new InvalidOperationException(
         $"The daemon's output ended without the awaited line.\n--- stdout:\n{string.Join('\n', _stdout)}\n--- stderr:\n{string.Join('\n', _stderr)}");
-
-    /// <summary>The dotnet host running these tests (<c>dotnet test</c> sets DOTNET_HOST_PATH), else the one on PATH.</summary>
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
-    /// <summary>The process's ignored-signals mask (SigIgn in /proc/PID/status, bit N-1 for signal N), if readable.</summary>
-    private static ulong? IgnoredSignals(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-            return line is null ? null : Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }
