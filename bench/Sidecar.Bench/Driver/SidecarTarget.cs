@@ -25,15 +25,9 @@ internal sealed class SidecarTarget : ITarget, IDisposable
 
     public string Name { get; }
 
-    public static GrpcChannel Channel(string socketPath)
-    {
-        var handler = UnixSocketHttp.Handler(socketPath);
-        // Past 100 concurrent streams (Kestrel's per-connection limit) open another connection
-        // rather than queue in the client.
-        handler.EnableMultipleHttp2Connections = true;
-        handler.PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan;
-        return UnixSocketHttp.Channel(socketPath, handler: handler);
-    }
+    /// <summary>The C# client's connection handling: past 100 concurrent streams (Kestrel's per-connection limit)
+    /// another connection opens rather than calls queueing in the client.</summary>
+    public static GrpcChannel Channel(string socketPath) => UnixSocketHttp.Channel(socketPath);
 
     /// <summary>The same channel with another key_ref (the churn phase uses a new one per call).</summary>
     public Task<UnarySample> UnaryAsync(string model, CancellationToken cancellationToken) => UnaryAsync(_keyRef, model, cancellationToken);
