@@ -114,31 +114,28 @@ def test_stream_brokenUpstream_endsWithAnErrorEventNotDone(client):
     assert json.loads(data)["error"]["code"] == "upstream_stream_broken"
 
 
-def test_unknownKeyRef_is404InOpenAIsErrorShape(client):
+@pytest.mark.parametrize(
+    "headers, model, status, reason, error_type",
+    [
+        # An unknown key_ref (the API key is the key_ref).
+        ({"Authorization": "Bearer nobody"}, "fake-1", 404, "KEY_REF_NOT_FOUND", "invalid_request_error"),
+        # The caller's own timeout header, on an upstream that never answers.
+        ({"X-Sidecar-Timeout": "300ms"}, "fake-hang", 504, "DEADLINE_EXCEEDED", "server_error"),
+    ],
+)
+def test_refusedCall_isItsStatusInOpenAIsErrorShape(client, headers, model, status, reason, error_type):
     response = client.post(
         "/chat/completions",
-        headers={"Authorization": "Bearer nobody"},
-        json={"model": "fake-1", "messages": [{"role": "user", "content": "hi"}]},
+        headers=headers,
+        json={"model": model, "messages": [{"role": "user", "content": "hi"}]},
     )
 
-    assert response.status_code == 404
-    assert response.headers["x-sidecar-reason"] == "KEY_REF_NOT_FOUND"
+    assert response.status_code == status
+    assert response.headers["x-sidecar-reason"] == reason
     error = response.json()["error"]
     assert set(error) == {"message", "type", "param", "code"}
-    assert error["type"] == "invalid_request_error"
-    assert error["code"] == "key_ref_not_found"
-
-
-def test_callerTimeoutHeader_is504(client):
-    response = client.post(
-        "/chat/completions",
-        headers={"X-Sidecar-Timeout": "300ms"},
-        json={"model": "fake-hang", "messages": [{"role": "user", "content": "hi"}]},
-    )
-
-    assert response.status_code == 504
-    assert response.headers["x-sidecar-reason"] == "DEADLINE_EXCEEDED"
-    assert response.json()["error"]["code"] == "deadline_exceeded"
+    assert error["type"] == error_type
+    assert error["code"] == reason.lower()
 
 
 def test_models_listsTheUpstreamsModelsForAKeyRefWithoutAllowList(client):
