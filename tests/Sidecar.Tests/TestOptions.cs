@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Sidecar.Configuration;
 
 namespace Sidecar.Tests;
 

@@ -1,7 +1,6 @@
 using Google.Rpc;
 using Grpc.Core;
 using Sidecar.Api;
-using Sidecar.Errors;
 using Sidecar.V1;
 
 namespace Sidecar.Tests.Api;

@@ -1,5 +1,4 @@
 using Sidecar.Api;
-using Sidecar.Errors;
 using Sidecar.V1;
 
 namespace Sidecar.Tests.Api;

@@ -1,9 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Microsoft.Extensions.Time.Testing;
 using OpenAI;
 using Sidecar.Clients;
-using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Keys;
 

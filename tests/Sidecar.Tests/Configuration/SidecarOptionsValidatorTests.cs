@@ -1,5 +1,3 @@
-using Sidecar.Configuration;
-
 namespace Sidecar.Tests.Configuration;
 
 public sealed class SidecarOptionsValidatorTests

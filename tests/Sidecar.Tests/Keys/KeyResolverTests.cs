@@ -1,7 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using Sidecar.Configuration;
-using Sidecar.Errors;
 using Sidecar.Keys;
 
 namespace Sidecar.Tests.Keys;

@@ -1,5 +1,4 @@
 using System.Text;
-using Sidecar.Errors;
 using Sidecar.OpenAIHttp;
 using Sidecar.V1;
 

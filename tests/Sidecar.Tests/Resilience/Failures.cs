@@ -3,7 +3,6 @@ using System.ClientModel.Primitives;
 using System.Diagnostics.Metrics;
 using OpenAI;
 using Sidecar.Clients;
-using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Keys;
 using Sidecar.Upstream;

@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
 using Sidecar.Clients;
-using Sidecar.Configuration;
 using Sidecar.Diagnostics;
-using Sidecar.Errors;
 using Sidecar.Resilience;
 
 namespace Sidecar.Tests.Resilience;

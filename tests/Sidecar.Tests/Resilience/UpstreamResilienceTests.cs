@@ -1,11 +1,8 @@
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
 using Sidecar.Clients;
-using Sidecar.Configuration;
 using Sidecar.Diagnostics;
-using Sidecar.Errors;
 using Sidecar.Keys;
 using Sidecar.Resilience;
 
@@ -89,33 +86,20 @@ public sealed class UpstreamResilienceTests : IDisposable
         Assert.Equal(1, _attempts);
     }
 
-    [Fact]
-    public async Task Execute_Backoff_WaitsOnTheClockBeforeTheRetry()
+    [Theory]
+    [InlineData(1000, null, 1000)] // no Retry-After: the backoff (1 s, no jitter)
+    [InlineData(10, "3", 3000)] // Retry-After: 3 s, what the upstream asked, instead of the 10 ms backoff
+    public async Task Execute_RetryableFailure_WaitsOnTheClockTheBackoffOrWhatTheUpstreamAsked(int baseDelayMs, string? retryAfter, int waitMs)
     {
         _options.Resilience.Retry.MaxRetries = 1;
-        _options.Resilience.Retry.BaseDelay = TimeSpan.FromSeconds(1);
+        _options.Resilience.Retry.BaseDelay = TimeSpan.FromMilliseconds(baseDelayMs);
 
-        var call = RunAsync(Failures.TeamA, Failures.Http(503));
+        var call = RunAsync(Failures.TeamA, retryAfter is null ? Failures.Http(503) : Failures.RetryAfter(429, retryAfter));
 
         Assert.Equal(1, _attempts);
-        _time.Advance(TimeSpan.FromMilliseconds(999));
+        _time.Advance(TimeSpan.FromMilliseconds(waitMs - 1));
         Assert.Equal(1, _attempts);
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal("ok", await call.WaitAsync(Timeout));
-        Assert.Equal(2, _attempts);
-    }
-
-    [Fact]
-    public async Task Execute_RetryAfter_WaitsWhatTheUpstreamAskedInsteadOfTheBackoff()
-    {
-        _options.Resilience.Retry.MaxRetries = 1;
-        _options.Resilience.Retry.BaseDelay = TimeSpan.FromMilliseconds(10);
-
-        var call = RunAsync(Failures.TeamA, Failures.RetryAfter(429, "3"));
-
-        _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal(1, _attempts);
-        _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal("ok", await call.WaitAsync(Timeout));
         Assert.Equal(2, _attempts);
     }
