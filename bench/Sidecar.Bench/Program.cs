@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Sidecar.Bench.Driver;
 using Sidecar.Bench.Report;
 using Sidecar.FakeUpstream;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Sidecar.Bench.Report;
 
 namespace Sidecar.Bench.Driver;

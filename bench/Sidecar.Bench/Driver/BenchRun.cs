@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using Sidecar.Bench.Report;
 using Sidecar.FakeUpstream;

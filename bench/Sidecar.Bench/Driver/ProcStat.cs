@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Sidecar.Bench.Driver;
 
 /// <summary>What Linux says about a process (<c>/proc/&lt;pid&gt;/stat</c>, <c>status</c>) and the machine (<c>/proc/stat</c>).</summary>

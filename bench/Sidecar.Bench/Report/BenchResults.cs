@@ -1,5 +1,3 @@
-using Sidecar.Bench.Driver;
-
 namespace Sidecar.Bench.Report;
 
 /// <summary>Everything one bench run measured; written as JSON beside the report and read back as "the previous run".</summary>

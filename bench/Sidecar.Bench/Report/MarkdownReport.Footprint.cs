@@ -1,7 +1,3 @@
-using System.Globalization;
-using Sidecar.Bench.Driver;
-using static Sidecar.Bench.Report.Units;
-
 namespace Sidecar.Bench.Report;
 
 /// <summary>The footprint sections: CPU per call, memory, start-up, image size.</summary>

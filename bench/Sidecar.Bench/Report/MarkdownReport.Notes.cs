@@ -1,7 +1,3 @@
-using System.Globalization;
-using Sidecar.Bench.Driver;
-using static Sidecar.Bench.Report.Units;
-
 namespace Sidecar.Bench.Report;
 
 /// <summary>The explanatory sections: method, micro-benchmarks, findings, the previous run.</summary>

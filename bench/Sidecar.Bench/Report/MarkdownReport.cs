@@ -1,6 +1,3 @@
-using Sidecar.Bench.Driver;
-using static Sidecar.Bench.Report.Units;
-
 namespace Sidecar.Bench.Report;
 
 /// <summary>

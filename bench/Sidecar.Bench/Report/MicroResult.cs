@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Sidecar.Bench.Report;
 
 /// <summary>One BenchmarkDotNet result as Sidecar.Benchmarks summarises it.</summary>

@@ -1,5 +1,4 @@
 using ScottPlot;
-using Sidecar.Bench.Driver;
 
 namespace Sidecar.Bench.Report;
 

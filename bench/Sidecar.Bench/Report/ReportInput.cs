@@ -1,5 +1,3 @@
-using Sidecar.Bench.Driver;
-
 namespace Sidecar.Bench.Report;
 
 /// <summary>Everything one rendering of the report reads, with look-ups the sections share.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Sidecar.Bench.Report;
 
 /// <summary>How the report writes numbers: invariant culture, a space between thousands, the unit after.</summary>

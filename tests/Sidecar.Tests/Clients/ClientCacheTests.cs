@@ -32,6 +32,27 @@ public sealed class ClientCacheTests : IDisposable
     private static ResolvedKey Key(string name, string secret = "sk-one") =>
         new(name, Providers.OpenAI, new Uri("http://127.0.0.1:1/v1"), secret, KeyResolver.Fingerprint(secret), models: null);
 
+    /// <summary>team-a's client for the rotated key <c>sk-new</c> is the one cached and the one it gets; not <paramref name="other"/>.</summary>
+    private static void AssertOnlyTheRotatedClientStays(ClientCache cache, OpenAIClient rotated, OpenAIClient other)
+    {
+        Assert.NotSame(other, rotated);
+        Assert.Equal(1, cache.Count);
+        Assert.Same(rotated, cache.GetOrCreate(Key("team-a", "sk-new")));
+    }
+
+    /// <summary>team-a's client, asked for every 9 minutes six times; what each ask returned.</summary>
+    private List<OpenAIClient> UseEvery9MinutesFor54(ClientCache cache)
+    {
+        var used = new List<OpenAIClient>();
+        for (var i = 0; i < 6; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(9));
+            used.Add(cache.GetOrCreate(Key("team-a")));
+        }
+
+        return used;
+    }
+
     [Fact]
     public void GetOrCreate_SameKeyTwice_CreatesOnceAndReturnsSameClient()
     {
@@ -50,12 +71,7 @@ public sealed class ClientCacheTests : IDisposable
         var client = cache.GetOrCreate(Key("team-a"));
 
         // Used every 9 minutes for an hour less a bit: a 10-minute sliding window never closes.
-        for (var i = 0; i < 6; i++)
-        {
-            _time.Advance(TimeSpan.FromMinutes(9));
-            Assert.Same(client, cache.GetOrCreate(Key("team-a")));
-        }
-
+        Assert.All(UseEvery9MinutesFor54(cache), used => Assert.Same(client, used));
         Assert.Equal(1, _factory.Created);
     }
 
@@ -76,11 +92,7 @@ public sealed class ClientCacheTests : IDisposable
     {
         var cache = Cache();
         var client = cache.GetOrCreate(Key("team-a"));
-        for (var i = 0; i < 6; i++)
-        {
-            _time.Advance(TimeSpan.FromMinutes(9));
-            cache.GetOrCreate(Key("team-a"));
-        }
+        UseEvery9MinutesFor54(cache);
 
         _time.Advance(TimeSpan.FromMinutes(9)); // 63 minutes since creation: past the 1-hour cap
 
@@ -157,9 +169,7 @@ public sealed class ClientCacheTests : IDisposable
         await evictions.WaitForMeasurementsAsync(1).WaitAsync(Timeout);
         var rotated = cache.GetOrCreate(Key("team-a", "sk-new"));
 
-        Assert.NotSame(recreated, rotated);
-        Assert.Equal(1, cache.Count);
-        Assert.Same(rotated, cache.GetOrCreate(Key("team-a", "sk-new")));
+        AssertOnlyTheRotatedClientStays(cache, rotated, recreated);
     }
 
     [Fact]
@@ -171,9 +181,7 @@ public sealed class ClientCacheTests : IDisposable
 
         var stale = cache.GetOrCreate(old);
 
-        Assert.NotSame(rotated, stale);
-        Assert.Equal(1, cache.Count);
-        Assert.Same(rotated, cache.GetOrCreate(Key("team-a", "sk-new")));
+        AssertOnlyTheRotatedClientStays(cache, rotated, stale);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Sidecar.Clients;
 using Sidecar.Diagnostics;
+using Sidecar.Keys;
 using Sidecar.Resilience;
 
 namespace Sidecar.Tests.Resilience;
@@ -27,50 +28,62 @@ public sealed class LocalLimitsTests : IDisposable
         _metrics.Dispose();
     }
 
+    /// <summary>One call at a time per key, <paramref name="queueLimit"/> more waiting.</summary>
+    private void OneAtATime(int queueLimit) => _options.Resilience.Limits = new KeyLimitsOptions { MaxConcurrentRequests = 1, QueueLimit = queueLimit };
+
+    /// <summary>Releases <paramref name="held"/>: the waiting call gets the slot, and releases it in turn.</summary>
+    private static async Task HandOverAsync(IDisposable held, Task<IDisposable> waiting)
+    {
+        held.Dispose();
+        (await waiting.WaitAsync(Timeout)).Dispose();
+    }
+
+    /// <summary>A slot for <paramref name="key"/>'s call (unary unless <paramref name="stream"/>).</summary>
+    private ValueTask<IDisposable> Acquire(ResolvedKey key, bool stream = false, CancellationToken cancellationToken = default) =>
+        _limits.AcquireAsync(key, stream, cancellationToken);
+
     [Fact]
     public async Task Acquire_AllSlotsTaken_QueuesUpToTheQueueLimitThenRefuses()
     {
-        _options.Resilience.Limits = new KeyLimitsOptions { MaxConcurrentRequests = 1, QueueLimit = 1 };
-        var first = await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None);
+        OneAtATime(queueLimit: 1);
+        var first = await Acquire(Failures.TeamA);
 
-        var queued = _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask();
-        var refused = await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask());
+        var queued = Acquire(Failures.TeamA).AsTask();
+        var refused = await Assert.ThrowsAsync<SidecarException>(() => Acquire(Failures.TeamA).AsTask());
 
         Assert.False(queued.IsCompleted);
         Assert.Equal(SidecarError.LocalLimit, refused.Error);
         Assert.Equal("concurrency", refused.Metadata!["limit"]);
         Assert.Equal(LocalLimits.ConcurrencyRetryAfter, refused.RetryAfter);
 
-        first.Dispose();
-        (await queued.WaitAsync(Timeout)).Dispose();
+        await HandOverAsync(first, queued);
     }
 
     [Fact]
     public async Task Acquire_QueuedCallIsCancelled_LeavesTheQueue()
     {
-        _options.Resilience.Limits = new KeyLimitsOptions { MaxConcurrentRequests = 1, QueueLimit = 1 };
-        using var first = await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None);
+        OneAtATime(queueLimit: 1);
+        using var first = await Acquire(Failures.TeamA);
         using var cancel = new CancellationTokenSource();
-        var queued = _limits.AcquireAsync(Failures.TeamA, stream: false, cancel.Token).AsTask();
+        var queued = Acquire(Failures.TeamA, cancellationToken: cancel.Token).AsTask();
 
         cancel.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued.WaitAsync(Timeout));
-        var next = _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask();
+        var next = Acquire(Failures.TeamA).AsTask();
         Assert.False(next.IsCompleted);
-        first.Dispose();
-        (await next.WaitAsync(Timeout)).Dispose();
+        await HandOverAsync(first, next);
     }
 
     [Fact]
     public async Task Acquire_OtherKeys_HaveSlotsOfTheirOwn()
     {
-        _options.Resilience.Limits = new KeyLimitsOptions { MaxConcurrentRequests = 1, QueueLimit = 0 };
-        using var a = await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None);
+        OneAtATime(queueLimit: 0);
+        using var a = await Acquire(Failures.TeamA);
 
-        using var b = await _limits.AcquireAsync(Failures.TeamB, stream: false, CancellationToken.None);
+        using var b = await Acquire(Failures.TeamB);
 
-        await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<SidecarException>(() => Acquire(Failures.TeamA).AsTask());
     }
 
     [Fact]
@@ -80,10 +93,10 @@ public sealed class LocalLimitsTests : IDisposable
         _options.Keys["team-a"] = new KeyRefOptions { ApiKey = "env:X", Limits = new KeyLimitsOptions { MaxConcurrentRequests = 1 } };
 
         var limits = _limits.For("team-a");
-        using var held = await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None);
+        using var held = await Acquire(Failures.TeamA);
 
         Assert.Equal(new KeyLimits(1, 0, 1000), limits);
-        await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<SidecarException>(() => Acquire(Failures.TeamA).AsTask());
     }
 
     [Fact]
@@ -91,44 +104,44 @@ public sealed class LocalLimitsTests : IDisposable
     {
         _options.Resilience.Limits = new KeyLimitsOptions { RequestsPerMinute = 2 };
 
-        (await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
-        (await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
-        var refused = await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask());
+        (await Acquire(Failures.TeamA)).Dispose();
+        (await Acquire(Failures.TeamA)).Dispose();
+        var refused = await Assert.ThrowsAsync<SidecarException>(() => Acquire(Failures.TeamA).AsTask());
 
         Assert.Equal(SidecarError.LocalLimit, refused.Error);
         Assert.Equal("rate", refused.Metadata!["limit"]);
         Assert.Equal(TimeSpan.FromSeconds(30), refused.RetryAfter);
-        (await _limits.AcquireAsync(Failures.TeamB, stream: false, CancellationToken.None)).Dispose();
+        (await Acquire(Failures.TeamB)).Dispose();
     }
 
     [Fact]
     public async Task Acquire_OverRequestsPerMinute_RefillsOneTokenPerShareOfTheMinute()
     {
         _options.Resilience.Limits = new KeyLimitsOptions { RequestsPerMinute = 2 };
-        (await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
-        (await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
+        (await Acquire(Failures.TeamA)).Dispose();
+        (await Acquire(Failures.TeamA)).Dispose();
 
         _time.Advance(TimeSpan.FromSeconds(29));
-        var early = await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask());
+        var early = await Assert.ThrowsAsync<SidecarException>(() => Acquire(Failures.TeamA).AsTask());
         _time.Advance(TimeSpan.FromSeconds(1));
-        (await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
+        (await Acquire(Failures.TeamA)).Dispose();
 
         Assert.Equal(TimeSpan.FromSeconds(1), early.RetryAfter);
-        await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<SidecarException>(() => Acquire(Failures.TeamA).AsTask());
     }
 
     [Fact]
     public async Task Acquire_StreamsOverTheGlobalCap_AreRefusedWhileUnaryCallsGoOn()
     {
         _options.Resilience.MaxConcurrentStreams = 1;
-        var stream = await _limits.AcquireAsync(Failures.TeamA, stream: true, CancellationToken.None);
+        var stream = await Acquire(Failures.TeamA, stream: true);
 
-        var refused = await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamB, stream: true, CancellationToken.None).AsTask());
-        using var unary = await _limits.AcquireAsync(Failures.TeamB, stream: false, CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<SidecarException>(() => Acquire(Failures.TeamB, stream: true).AsTask());
+        using var unary = await Acquire(Failures.TeamB);
 
         Assert.Equal("streams", refused.Metadata!["limit"]);
         stream.Dispose();
-        (await _limits.AcquireAsync(Failures.TeamB, stream: true, CancellationToken.None)).Dispose();
+        (await Acquire(Failures.TeamB, stream: true)).Dispose();
     }
 
     [Fact]
@@ -136,11 +149,11 @@ public sealed class LocalLimitsTests : IDisposable
     {
         _options.Resilience.MaxConcurrentStreams = 1;
         _options.Resilience.Limits = new KeyLimitsOptions { RequestsPerMinute = 1 };
-        (await _limits.AcquireAsync(Failures.TeamA, stream: true, CancellationToken.None)).Dispose();
+        (await Acquire(Failures.TeamA, stream: true)).Dispose();
 
-        await Assert.ThrowsAsync<SidecarException>(() => _limits.AcquireAsync(Failures.TeamA, stream: true, CancellationToken.None).AsTask());
+        await Assert.ThrowsAsync<SidecarException>(() => Acquire(Failures.TeamA, stream: true).AsTask());
 
-        (await _limits.AcquireAsync(Failures.TeamB, stream: true, CancellationToken.None)).Dispose();
+        (await Acquire(Failures.TeamB, stream: true)).Dispose();
     }
 
     [Fact]
@@ -148,7 +161,7 @@ public sealed class LocalLimitsTests : IDisposable
     {
         _options.Resilience.Limits = new KeyLimitsOptions { MaxConcurrentRequests = 0, RequestsPerMinute = 0 };
 
-        (await _limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None)).Dispose();
+        (await Acquire(Failures.TeamA)).Dispose();
 
         Assert.Equal(0, _limits.KeysWithLimiters);
     }
@@ -178,7 +191,7 @@ public sealed class LocalLimitsTests : IDisposable
         _options.ClientCache.MaxEntries = 1;
         using var clients = Failures.Clients(_options, _time, _metrics);
         var limits = new LocalLimits(TestOptions.Live(_options), clients, _time, _metrics);
-        _options.Resilience.Limits = new KeyLimitsOptions { MaxConcurrentRequests = 1, QueueLimit = 0 };
+        OneAtATime(queueLimit: 0);
         var held = await limits.AcquireAsync(Failures.TeamA, stream: false, CancellationToken.None);
 
         // team-b takes the only entry: team-a's limiter leaves with it, and its held slot stays valid.
