@@ -1,5 +1,6 @@
 using Google.Rpc;
 using Grpc.Health.V1;
+using Grpc.Net.Client;
 
 namespace Sidecar.FunctionalTests;
 
@@ -25,15 +26,10 @@ public sealed class ProcessShutdownTests : IAsyncLifetime
     [Fact]
     public async Task Sigterm_DuringAStream_TheStreamFinishesNewCallsAreRefusedExitCodeIsZeroAndTheSocketIsGone()
     {
-        await using var upstream = await FakeUpstreamServer.StartAsync();
-        await using var daemon = await SidecarProcess.StartServingAsync(Socket, upstream, "--Sidecar:ShutdownGrace=00:00:20");
-        using var agent = Daemon.SocketChannel(Socket);
-        var client = new Completions.CompletionsClient(agent);
-
         // The stream under test: 40 chunks, 20 ms apart.
-        using var stream = client.StreamComplete(Requests.Fake("fake-drip-40"), deadline: DateTime.UtcNow.Add(Daemon.Timeout));
-        Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
-        Assert.Equal("fake-drip-40", (await upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(Daemon.Timeout)).Model);
+        await using var scene = await StreamingDaemon.StartAsync(Socket, "00:00:20", "fake-drip-40");
+        var (upstream, daemon, client, stream) = (scene.Upstream, scene.Daemon, scene.Client, scene.Stream);
+        Assert.Equal("fake-drip-40", scene.UpstreamRequest.Model);
 
         // A second call that holds the drain open until this test lets it go, so "during the drain" does
         // not depend on how fast this machine is: the upstream never answers it. Once the upstream has it,
@@ -90,13 +86,8 @@ public sealed class ProcessShutdownTests : IAsyncLifetime
     [InlineData(SidecarProcess.SIGINT)]
     public async Task Signal_WhenTheGraceRunsOut_CutsTheCallWithShuttingDownAndStillExitsZero(int signal)
     {
-        await using var upstream = await FakeUpstreamServer.StartAsync();
-        await using var daemon = await SidecarProcess.StartServingAsync(Socket, upstream, "--Sidecar:ShutdownGrace=00:00:00.500");
-        using var agent = Daemon.SocketChannel(Socket);
-        var client = new Completions.CompletionsClient(agent);
-        using var stream = client.StreamComplete(Requests.Fake("fake-drip"), deadline: DateTime.UtcNow.Add(Daemon.Timeout));
-        Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Daemon.Timeout));
-        var upstreamRequest = await upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(Daemon.Timeout);
+        await using var scene = await StreamingDaemon.StartAsync(Socket, "00:00:00.500", "fake-drip");
+        var (daemon, stream, upstreamRequest) = (scene.Daemon, scene.Stream, scene.UpstreamRequest);
 
         daemon.Signal(signal);
 
@@ -167,5 +158,70 @@ public sealed class ProcessShutdownTests : IAsyncLifetime
         Assert.DoesNotContain("   at ", stderr);
         Assert.DoesNotContain("listening", daemon.StandardOutput, StringComparison.OrdinalIgnoreCase);
         Assert.False(Directory.Exists(Path.Combine(AppContext.BaseDirectory, "relative")), "a refused start must not create anything");
+    }
+
+    /// <summary>
+    /// A daemon process with a shutdown grace, in front of its own fake upstream, and one agent's stream through it
+    /// whose first chunk has arrived and whose request the upstream holds.
+    /// </summary>
+    private sealed class StreamingDaemon : IAsyncDisposable
+    {
+        private StreamingDaemon(FakeUpstreamServer upstream, SidecarProcess daemon, GrpcChannel agent)
+        {
+            Upstream = upstream;
+            Daemon = daemon;
+            Agent = agent;
+            Client = new Completions.CompletionsClient(agent);
+        }
+
+        public FakeUpstreamServer Upstream { get; }
+
+        public SidecarProcess Daemon { get; }
+
+        public GrpcChannel Agent { get; }
+
+        public Completions.CompletionsClient Client { get; }
+
+        public AsyncServerStreamingCall<CompleteChunk> Stream { get; private set; } = null!;
+
+        public RecordedRequest UpstreamRequest { get; private set; } = null!;
+
+        public static async Task<StreamingDaemon> StartAsync(string socket, string grace, string model)
+        {
+            var upstream = await FakeUpstreamServer.StartAsync();
+            SidecarProcess daemon;
+            try
+            {
+                daemon = await SidecarProcess.StartServingAsync(socket, upstream, $"--Sidecar:ShutdownGrace={grace}");
+            }
+            catch
+            {
+                await upstream.DisposeAsync();
+                throw;
+            }
+
+            var scene = new StreamingDaemon(upstream, daemon, FunctionalTests.Daemon.SocketChannel(socket));
+            try
+            {
+                var timeout = FunctionalTests.Daemon.Timeout;
+                scene.Stream = scene.Client.StreamComplete(Requests.Fake(model), deadline: DateTime.UtcNow.Add(timeout));
+                Assert.True(await scene.Stream.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(timeout));
+                scene.UpstreamRequest = await upstream.NextRequestAsync(CancellationToken.None).AsTask().WaitAsync(timeout);
+                return scene;
+            }
+            catch
+            {
+                await scene.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Stream?.Dispose();
+            Agent.Dispose();
+            await Daemon.DisposeAsync();
+            await Upstream.DisposeAsync();
+        }
     }
 }

@@ -156,17 +156,24 @@ test('toolRoundTrip_streamed_mergesToolCallDeltasByIndex', async () => {
   assert.deepEqual(JSON.parse(calls[0].arguments), { city: 'Paris' });
 });
 
+// An assert.rejects validator: the SDK's error class for the status, the OpenAI error type, the sidecar's
+// reason in x-sidecar-reason and, lower-cased, as the error code; then any further checks.
+function sidecarError(ErrorClass, status, type, reason, more = () => {}) {
+  return (err) => {
+    assert.ok(err instanceof ErrorClass, `got ${err?.constructor?.name}: ${err?.message}`);
+    assert.equal(err.status, status);
+    assert.equal(err.code, reason.toLowerCase());
+    assert.equal(err.type, type);
+    assert.equal(err.headers.get('x-sidecar-reason'), reason);
+    more(err);
+    return true;
+  };
+}
+
 test('unknownKeyRef_raisesTheSdksNotFoundError', async () => {
   await assert.rejects(
     client('nobody').chat.completions.create({ model: 'fake-1', messages: [{ role: 'user', content: 'hi' }] }),
-    (err) => {
-      assert.ok(err instanceof OpenAI.NotFoundError, `got ${err?.constructor?.name}: ${err?.message}`);
-      assert.equal(err.status, 404);
-      assert.equal(err.code, 'key_ref_not_found');
-      assert.equal(err.type, 'invalid_request_error');
-      assert.equal(err.headers.get('x-sidecar-reason'), 'KEY_REF_NOT_FOUND');
-      return true;
-    },
+    sidecarError(OpenAI.NotFoundError, 404, 'invalid_request_error', 'KEY_REF_NOT_FOUND'),
   );
 });
 
@@ -175,15 +182,9 @@ test('upstreamRateLimit_raisesTheSdksRateLimitErrorWithRetryAfter', async () => 
   // hands the 429 back at once instead of waiting, so this is one deterministic attempt.
   await assert.rejects(
     client().chat.completions.create({ model: 'fake-429', messages: [{ role: 'user', content: 'hi' }] }),
-    (err) => {
-      assert.ok(err instanceof OpenAI.RateLimitError, `got ${err?.constructor?.name}: ${err?.message}`);
-      assert.equal(err.status, 429);
-      assert.equal(err.code, 'upstream_rate_limited');
-      assert.equal(err.type, 'rate_limit_error');
+    sidecarError(OpenAI.RateLimitError, 429, 'rate_limit_error', 'UPSTREAM_RATE_LIMITED', (err) => {
       assert.equal(err.headers.get('retry-after'), '2');
-      assert.equal(err.headers.get('x-sidecar-reason'), 'UPSTREAM_RATE_LIMITED');
-      return true;
-    },
+    }),
   );
 });
 
