@@ -2,6 +2,7 @@ using System.Net;
 using Google.Rpc;
 using Grpc.Health.V1;
 using Microsoft.Extensions.Options;
+using Sidecar.Api;
 using Sidecar.Configuration;
 using Sidecar.Hosting;
 

@@ -6,7 +6,7 @@ using Google.Rpc;
 using Grpc.Net.Client;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
-using Sidecar.Hosting;
+using Sidecar.Api;
 using Xunit.Abstractions;
 
 namespace Sidecar.FunctionalTests;

@@ -1,5 +1,4 @@
 using Sidecar.Errors;
-using Sidecar.Hosting;
 using Sidecar.Keys;
 
 namespace Sidecar.Api;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Grpc.Core;
 using Sidecar.Diagnostics;
 using Sidecar.Errors;
-using Sidecar.Hosting;
 using Sidecar.Keys;
 using Sidecar.Resilience;
 using Sidecar.Upstream;

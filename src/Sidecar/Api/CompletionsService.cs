@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Sidecar.Hosting;
 using Sidecar.V1;
 
 namespace Sidecar.Api;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Sidecar.Api;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.Health;

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Sidecar.Api;
 using Sidecar.Configuration;
 using Sidecar.Errors;
-using Sidecar.Hosting;
 using Sidecar.V1;
 
 namespace Sidecar.OpenAIHttp;

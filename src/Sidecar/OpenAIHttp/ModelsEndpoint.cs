@@ -2,7 +2,6 @@ using System.Text.Json;
 using Sidecar.Api;
 using Sidecar.Configuration;
 using Sidecar.Errors;
-using Sidecar.Hosting;
 using Sidecar.Keys;
 using Sidecar.Upstream;
 

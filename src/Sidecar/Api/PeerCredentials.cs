@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
-namespace Sidecar.Hosting;
+namespace Sidecar.Api;
 
 /// <summary>
 /// Who is on the other end of a Unix-socket connection, as the kernel says (<c>SO_PEERCRED</c>):

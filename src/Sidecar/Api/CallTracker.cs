@@ -1,6 +1,6 @@
 using Sidecar.Errors;
 
-namespace Sidecar.Hosting;
+namespace Sidecar.Api;
 
 /// <summary>
 /// Counts in-flight calls so shutdown can wait for them, refuses new ones once draining, and cancels
