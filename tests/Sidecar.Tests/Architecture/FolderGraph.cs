@@ -9,7 +9,7 @@ namespace Sidecar.Tests.Architecture;
 /// (<c>X.Type</c>, which C# resolves as <c>Sidecar.X.Type</c>) and the same in <c>cref</c>s. A folder is a
 /// namespace (docs/design.md, "Layout and dependency direction"); files at the root form the node <c>(root)</c>.
 /// </summary>
-internal static partial class FolderGraph
+internal static class FolderGraph
 {
     public const string Root = "(root)";
 
@@ -22,17 +22,17 @@ internal static partial class FolderGraph
             .ToList();
         var typesByFolder = files
             .GroupBy(f => f.Folder)
-            .ToDictionary(g => g.Key, g => g.SelectMany(f => TypeDeclaration().Matches(f.Text).Select(m => m.Groups["name"].Value)).ToHashSet());
+            .ToDictionary(g => g.Key, g => g.SelectMany(f => TypeDeclaration.Matches(f.Text).Select(m => m.Groups["name"].Value)).ToHashSet());
         var graph = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
         foreach (var (folder, text) in files)
         {
             var uses = graph.TryGetValue(folder, out var known) ? known : graph[folder] = new(StringComparer.Ordinal);
-            foreach (Match m in Qualified().Matches(text))
+            foreach (Match m in Qualified.Matches(text))
             {
                 uses.Add(m.Groups["folder"].Value);
             }
 
-            foreach (Match m in Relative().Matches(text))
+            foreach (Match m in Relative.Matches(text))
             {
                 // Only Folder.Type for a type that folder declares: a property that happens to share a
                 // folder's name (options.Upstream.X) is no dependency.
@@ -140,20 +140,13 @@ internal static partial class FolderGraph
 
     /// <summary>The text without comments, but with the types that <c>cref</c>s name kept as code.</summary>
     private static string WithoutComments(string text) =>
-        Comment().Replace(text, m => string.Join(' ', Cref().Matches(m.Value).Select(c => c.Groups["type"].Value)));
+        Comment.Replace(text, m => string.Join(' ', Cref.Matches(m.Value).Select(c => c.Groups["type"].Value)));
 
-    [GeneratedRegex(@"//[^\n]*|/\*.*?\*/", RegexOptions.Singleline)]
-    private static partial Regex Comment();
+    private static readonly Regex Comment = new(@"//[^\n]*|/\*.*?\*/", RegexOptions.Singleline);
+    private static readonly Regex Cref = new("cref=\"(?<type>[^\"]+)\"");
+    private static readonly Regex TypeDeclaration = new(@"\b(?:class|record|struct|interface|enum)\s+(?:struct\s+|class\s+)?(?<name>[A-Z]\w*)");
+    private static readonly Regex Qualified = new(@"(?<![\w.])(?:global::)?Sidecar\.(?<folder>[A-Z]\w*)");
 
-    [GeneratedRegex("cref=\"(?<type>[^\"]+)\"")]
-    private static partial Regex Cref();
-
-    [GeneratedRegex(@"\b(?:class|record|struct|interface|enum)\s+(?:struct\s+|class\s+)?(?<name>[A-Z]\w*)")]
-    private static partial Regex TypeDeclaration();
-
-    [GeneratedRegex(@"(?<![\w.])(?:global::)?Sidecar\.(?<folder>[A-Z]\w*)")]
-    private static partial Regex Qualified();
-
-    [GeneratedRegex(@"(?<![\w.])(?<folder>[A-Z]\w*)\.(?<type>[A-Z]\w*)")]
-    private static partial Regex Relative();
+    // Folder.Type, as code in namespace Sidecar.X may name a type of Sidecar.Y.
+    private static readonly Regex Relative = new(@"(?<![\w.])(?<folder>[A-Z]\w*)\.(?<type>[A-Z]\w*)");
 }
