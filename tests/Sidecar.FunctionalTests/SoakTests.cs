@@ -4,9 +4,9 @@ using System.Globalization;
 using System.Text;
 using Google.Rpc;
 using Grpc.Net.Client;
+using Sidecar.Api;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
-using Sidecar.Api;
 using Xunit.Abstractions;
 
 namespace Sidecar.FunctionalTests;
