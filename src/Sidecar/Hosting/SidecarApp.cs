@@ -327,6 +327,3 @@ internal static class SidecarApp
         });
     }
 }
-
-/// <summary>Facts from before the logger existed, logged once the daemon has started.</summary>
-internal sealed record StartupNotes(bool StaleSocketRemoved);
