@@ -83,14 +83,7 @@ internal sealed class ChatCompletionsEndpoint(CompletionPipeline pipeline, LiveO
             return;
         }
 
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
-        using (var json = new Utf8JsonWriter(context.Response.BodyWriter, OpenAIHttpResponse.JsonOptions))
-        {
-            ChatCompletionJson.WriteCompletion(json, response, created);
-        }
-
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        await OpenAIHttpResponse.WriteOkAsync(context, (Response: response, Created: created), static (json, answer) => ChatCompletionJson.WriteCompletion(json, answer.Response, answer.Created)).ConfigureAwait(false);
     }
 
     private async Task StreamAsync(HttpContext context, OpenAIChatRequest chat, CallDoor door, long created)

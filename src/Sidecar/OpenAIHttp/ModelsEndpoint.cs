@@ -49,27 +49,25 @@ internal sealed class ModelsEndpoint(KeyResolver keys, ModelCatalog catalog, Tim
             return;
         }
 
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
-        using (var json = new Utf8JsonWriter(context.Response.BodyWriter, OpenAIHttpResponse.JsonOptions))
+        await OpenAIHttpResponse.WriteOkAsync(context, models, WriteList).ConfigureAwait(false);
+    }
+
+    private static void WriteList(Utf8JsonWriter json, IReadOnlyList<ModelEntry> models)
+    {
+        json.WriteStartObject();
+        json.WriteString("object", "list");
+        json.WriteStartArray("data");
+        foreach (var model in models)
         {
             json.WriteStartObject();
-            json.WriteString("object", "list");
-            json.WriteStartArray("data");
-            foreach (var model in models)
-            {
-                json.WriteStartObject();
-                json.WriteString("id", model.Id);
-                json.WriteString("object", "model");
-                json.WriteNumber("created", model.Created);
-                json.WriteString("owned_by", model.OwnedBy);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            json.WriteString("id", model.Id);
+            json.WriteString("object", "model");
+            json.WriteNumber("created", model.Created);
+            json.WriteString("owned_by", model.OwnedBy);
             json.WriteEndObject();
         }
 
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        json.WriteEndArray();
+        json.WriteEndObject();
     }
 }

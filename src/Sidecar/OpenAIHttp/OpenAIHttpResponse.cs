@@ -49,6 +49,19 @@ internal static partial class OpenAIHttpResponse
         return WriteErrorAsync(context, ShapeOf(failed), failed.Message, param: null, Reason(failed), retryAfter: null);
     }
 
+    /// <summary>A 200 whose JSON body <paramref name="write"/> writes from <paramref name="value"/>.</summary>
+    public static async Task WriteOkAsync<T>(HttpContext context, T value, Action<Utf8JsonWriter, T> write)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        using (var json = new Utf8JsonWriter(context.Response.BodyWriter, JsonOptions))
+        {
+            write(json, value);
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
     public static async Task WriteErrorAsync(HttpContext context, OpenAIErrorShape shape, string message, string? param, string reason, TimeSpan? retryAfter)
     {
         var response = context.Response;
