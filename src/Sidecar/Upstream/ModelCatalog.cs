@@ -21,11 +21,13 @@ internal sealed class ModelCatalog : IDisposable
     private const int MaxIdLength = 256;
 
     private readonly ClientCache _clients;
+    private readonly TimeProvider _time;
     private readonly BoundedCache<IReadOnlyList<ModelEntry>> _cache;
 
     public ModelCatalog(ClientCache clients, IOptions<SidecarOptions> options, TimeProvider time)
     {
         _clients = clients;
+        _time = time;
         _cache = new BoundedCache<IReadOnlyList<ModelEntry>>(time, options.Value.ClientCache.MaxEntries, sliding: null, absolute: Ttl, sweepEvery: Ttl, StringComparer.Ordinal);
     }
 
@@ -60,7 +62,7 @@ internal sealed class ModelCatalog : IDisposable
         }
         catch (Exception ex) when (UpstreamErrors.IsUpstreamFailure(ex))
         {
-            throw UpstreamErrors.Map(ex, key);
+            throw UpstreamErrors.Map(ex, key, _time.GetUtcNow());
         }
 
         _cache.Set(key.CacheKey, models);

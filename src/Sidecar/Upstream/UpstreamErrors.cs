@@ -39,7 +39,7 @@ internal static class UpstreamErrors
     private static bool IsUnsentRequest(HttpRequestException exception) =>
         exception is { HttpRequestError: HttpRequestError.Unknown, InnerException: null };
 
-    public static SidecarException Map(Exception exception, ResolvedKey key)
+    public static SidecarException Map(Exception exception, ResolvedKey key, DateTimeOffset now)
     {
         if (UpstreamProtocolException.Find(exception) is { } fault)
         {
@@ -58,9 +58,9 @@ internal static class UpstreamErrors
             401 or 403 => (SidecarError.UpstreamAuth, $"The upstream refused the key of key_ref '{key.KeyRef}' (HTTP {status}).", (TimeSpan?)null),
             400 or 422 => (SidecarError.UpstreamRejected, $"The upstream rejected the request (HTTP {status}){Quote(response, key)}", null),
             404 => (SidecarError.UpstreamNotFound, $"The upstream does not know the model or route (HTTP 404){Quote(response, key)}", null),
-            429 => (SidecarError.UpstreamRateLimited, "The upstream is rate limiting this key (HTTP 429).", RetryAfter(response) ?? SidecarErrors.DefaultRetryAfter),
+            429 => (SidecarError.UpstreamRateLimited, "The upstream is rate limiting this key (HTTP 429).", RetryAfter(response, now) ?? SidecarErrors.DefaultRetryAfter),
             >= 300 and < 400 => (SidecarError.UpstreamRejected, $"The upstream answered with a redirect (HTTP {status}), which the sidecar does not follow: configure the endpoint it points to.", null),
-            408 or >= 500 => (SidecarError.UpstreamUnavailable, $"The upstream failed (HTTP {status}).", RetryAfter(response) ?? SidecarErrors.DefaultRetryAfter),
+            408 or >= 500 => (SidecarError.UpstreamUnavailable, $"The upstream failed (HTTP {status}).", RetryAfter(response, now) ?? SidecarErrors.DefaultRetryAfter),
             _ => (SidecarError.UpstreamRejected, $"The upstream rejected the request (HTTP {status}){Quote(response, key)}", null),
         };
         return SidecarErrors.Upstream(
@@ -123,9 +123,10 @@ internal static class UpstreamErrors
     /// <summary>
     /// The wait the upstream asked for: <c>retry-after-ms</c> (OpenAI, Azure OpenAI) first, then
     /// <c>Retry-After</c> in seconds or as an HTTP date. Null when it asked for none. The retry layer
-    /// waits this long, and the caller's <c>RetryInfo</c> says the same.
+    /// waits this long, and the caller's <c>RetryInfo</c> says the same. An HTTP date is measured from
+    /// <paramref name="now"/>, the daemon's <see cref="TimeProvider"/>'s time.
     /// </summary>
-    internal static TimeSpan? RetryAfter(PipelineResponse? response)
+    internal static TimeSpan? RetryAfter(PipelineResponse? response, DateTimeOffset now)
     {
         if (response is null)
         {
@@ -152,7 +153,7 @@ internal static class UpstreamErrors
 
         if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
         {
-            var delay = date - DateTimeOffset.UtcNow;
+            var delay = date - now;
             return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
         }
 

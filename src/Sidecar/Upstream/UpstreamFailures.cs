@@ -14,7 +14,8 @@ namespace Sidecar.Upstream;
 /// endpoint for the tenants of the others. Only a failure to get any HTTP answer is the endpoint's.
 /// The resilience layer asks through <see cref="IUpstreamFailureClassifier"/>, so it never sees the SDK's types.
 /// </summary>
-internal sealed class UpstreamFailures : IUpstreamFailureClassifier
+/// <param name="time">The clock a <c>Retry-After</c> given as an HTTP date is measured against.</param>
+internal sealed class UpstreamFailures(TimeProvider time) : IUpstreamFailureClassifier
 {
     public FailureClass Classify(Exception exception) => exception switch
     {
@@ -45,7 +46,7 @@ internal sealed class UpstreamFailures : IUpstreamFailureClassifier
             $"The upstream {key.Endpoint.Authority} did not answer in time: {timeout.Message}.",
             SidecarErrors.DefaultRetryAfter,
             timeout),
-        _ when UpstreamErrors.IsUpstreamFailure(exception) => UpstreamErrors.Map(exception, key),
+        _ when UpstreamErrors.IsUpstreamFailure(exception) => UpstreamErrors.Map(exception, key, time.GetUtcNow()),
         _ => exception,
     };
 
@@ -60,7 +61,7 @@ internal sealed class UpstreamFailures : IUpstreamFailureClassifier
 
     /// <summary>The wait the upstream asked for (see <see cref="UpstreamErrors.RetryAfter"/>); null when none.</summary>
     public TimeSpan? RetryAfter(Exception exception) =>
-        exception is ClientResultException cre ? UpstreamErrors.RetryAfter(cre.GetRawResponse()) : null;
+        exception is ClientResultException cre ? UpstreamErrors.RetryAfter(cre.GetRawResponse(), time.GetUtcNow()) : null;
 
     /// <summary>OpenAI answers 429 with code <c>insufficient_quota</c> when billing ran out: waiting does not help.</summary>
     private static bool IsQuotaExhausted(ClientResultException cre)

@@ -13,7 +13,7 @@ namespace Sidecar.Tests.Resilience;
 internal static class Failures
 {
     /// <summary>The daemon's own classifier of upstream failures, which the resilience layer is given.</summary>
-    public static readonly UpstreamFailures Classifier = new();
+    public static readonly UpstreamFailures Classifier = new(TimeProvider.System);
 
     public static readonly ResolvedKey TeamA = Key("team-a");
     public static readonly ResolvedKey TeamB = Key("team-b");

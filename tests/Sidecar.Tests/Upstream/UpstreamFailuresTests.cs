@@ -9,7 +9,7 @@ namespace Sidecar.Tests.Upstream;
 
 public sealed class UpstreamFailuresTests
 {
-    private readonly UpstreamFailures _failures = new();
+    private readonly UpstreamFailures _failures = new(TimeProvider.System);
 
     [Theory]
     [InlineData(500, "Model")]
