@@ -63,6 +63,7 @@ debian_packages=(
   python3-venv python3-pip python3-setuptools python3-wheel         # client-python, openai-sdks, client-install
   zip unzip curl                                                    # client-install, reflection
   zlib1g-dev                                                        # aot-publish (Native AOT links zlib)
+  redis-server                                                      # dotnet-redis, bench/redis-ab.sh
 )
 
 install_debian_packages() {
@@ -118,7 +119,17 @@ client_suite() {
 # hosts the JIT daemon in the test process (the in-depth hostile-input suite included: its fixture
 # inspects the in-process daemon's log sink).
 process_tests="FullyQualifiedName~Sidecar.FunctionalTests.ProcessShutdownTests|FullyQualifiedName~Sidecar.FunctionalTests.HostileInputTests.Start_|FullyQualifiedName~Sidecar.FunctionalTests.HostileSocketProcessTests"
-in_process_tests="FullyQualifiedName!~Sidecar.FunctionalTests.ProcessShutdownTests&FullyQualifiedName!~Sidecar.FunctionalTests.HostileInputTests.Start_&FullyQualifiedName!~Sidecar.FunctionalTests.HostileSocketProcessTests"
+in_process_tests="FullyQualifiedName!~Sidecar.FunctionalTests.ProcessShutdownTests&FullyQualifiedName!~Sidecar.FunctionalTests.HostileInputTests.Start_&FullyQualifiedName!~Sidecar.FunctionalTests.HostileSocketProcessTests&FullyQualifiedName!~Sidecar.FunctionalTests.Redis."
+
+# Shared limits, budgets and the response cache against a real redis-server (Debian's), which the tests
+# start, kill and restart themselves on free loopback ports.
+redis_tests="FullyQualifiedName~Sidecar.FunctionalTests.Redis."
+redis_suite() {
+  # shellcheck source=scripts/lib/debs.sh
+  source "$root/scripts/lib/debs.sh"
+  ensure_command redis-server redis-server || return 1
+  dotnet_test tests/Sidecar.FunctionalTests/Sidecar.FunctionalTests.csproj --filter "$redis_tests"
+}
 
 bench_smoke() {
   if [ ! -x bench/run.sh ]; then
@@ -139,6 +150,7 @@ run_suite dotnet-build dotnet_build
 run_suite aot-publish aot_publish
 run_suite dotnet-unit dotnet_test tests/Sidecar.Tests/Sidecar.Tests.csproj
 run_suite dotnet-functional dotnet_test tests/Sidecar.FunctionalTests/Sidecar.FunctionalTests.csproj --filter "$in_process_tests"
+run_suite dotnet-redis redis_suite
 run_suite aot-functional-process aot_suite dotnet_test tests/Sidecar.FunctionalTests/Sidecar.FunctionalTests.csproj --filter "$process_tests"
 run_suite aot-reflection client_suite tests/conformance/buf-curl.sh
 run_suite aot-client-csharp client_suite dotnet test clients/csharp/Sidecar.Client.Tests/Sidecar.Client.Tests.csproj -c Release --no-build --nologo

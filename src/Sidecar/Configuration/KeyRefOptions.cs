@@ -26,4 +26,13 @@ public sealed class KeyRefOptions
 
     /// <summary>This key reference's own limits; an unset value comes from <c>Sidecar:Resilience:Limits</c>.</summary>
     public KeyLimitsOptions? Limits { get; set; }
+
+    /// <summary>Limits shared by every sidecar on the same Redis; needs <c>Sidecar:Redis:Configuration</c>.</summary>
+    public SharedLimitsOptions? SharedLimits { get; set; }
+
+    /// <summary>A token budget shared by every sidecar on the same Redis; needs <c>Sidecar:Redis:Configuration</c>.</summary>
+    public BudgetOptions? Budget { get; set; }
+
+    /// <summary>The response cache; off unless <see cref="ResponseCacheOptions.Ttl"/> is set.</summary>
+    public ResponseCacheOptions? Cache { get; set; }
 }

@@ -69,4 +69,7 @@ public sealed class SidecarOptions
 
     /// <summary>The OpenAI-compatible HTTP door (its own socket, an optional loopback port).</summary>
     public OpenAIHttpOptions OpenAI { get; set; } = new();
+
+    /// <summary>Shared limits, budgets and the cache's second level on Redis; off unless configured.</summary>
+    public RedisOptions Redis { get; set; } = new();
 }

@@ -16,6 +16,7 @@ internal sealed class SidecarOptionsValidator
         new LimitsOptionsValidator(),
         new UpstreamOptionsValidator(),
         new ResilienceOptionsValidator(),
+        new RedisOptionsValidator(),
     ];
 
     /// <summary>The problems found; none when the options are valid.</summary>

@@ -26,4 +26,7 @@ internal enum SidecarError
 
     /// <summary>The key_ref's token budget for the period is used up.</summary>
     BudgetExhausted,
+
+    /// <summary>Redis cannot be reached and <c>Sidecar:Redis:FailMode</c> is <c>closed</c>.</summary>
+    SharedStateUnavailable,
 }

@@ -16,6 +16,9 @@ internal static class SidecarErrors
     private const string UpstreamName = "upstream", HttpStatusName = "http_status";
     private const string CircuitName = "circuit", LastFailureName = "last_failure";
 
+    // A budget's refusal names the period (day, month) that is used up.
+    private const string PeriodName = "period";
+
     /// <summary>
     /// The wait suggested where waiting helps but nothing says how long (an unreachable upstream, a
     /// shutdown, a circuit without a known reopening time): long enough not to spin, short enough that
@@ -66,6 +69,29 @@ internal static class SidecarErrors
         $"Refused by the sidecar's own limit: {why}. Retry later.",
         retryAfter: retryAfter,
         metadata: new Dictionary<string, string> { [KeyRefName] = keyRef, [LimitName] = limit });
+
+    /// <param name="limit">The shared limit's name (<c>requests</c>, <c>tokens</c>) as metrics and <c>ErrorInfo</c> carry it.</param>
+    /// <param name="why">What the key ref may do, for the message.</param>
+    public static SidecarException SharedLimit(string keyRef, string limit, string why, TimeSpan retryAfter) => new(
+        SidecarError.SharedLimit,
+        $"Refused by a limit shared by every sidecar: key_ref '{keyRef}' may make {why}. Retry later.",
+        retryAfter: retryAfter,
+        metadata: new Dictionary<string, string> { [KeyRefName] = keyRef, [LimitName] = limit });
+
+    /// <param name="period"><c>day</c> or <c>month</c> (UTC).</param>
+    /// <param name="what">Whose budget is used up, for the message.</param>
+    public static SidecarException BudgetExhausted(string keyRef, string period, string what, TimeSpan retryAfter) => new(
+        SidecarError.BudgetExhausted,
+        $"Refused: key_ref '{keyRef}' has used {what}; the budget resets at the start of the next UTC {period}.",
+        retryAfter: retryAfter,
+        metadata: new Dictionary<string, string> { [KeyRefName] = keyRef, [PeriodName] = period });
+
+    /// <summary>Redis is away and the fail mode is <c>closed</c>: the key ref's shared limits cannot be checked.</summary>
+    public static SidecarException SharedStateUnavailable(string keyRef) => new(
+        SidecarError.SharedStateUnavailable,
+        $"Refused: key_ref '{keyRef}' has shared limits or a budget, Redis cannot be reached, and Sidecar:Redis:FailMode is 'closed'. Retry later.",
+        retryAfter: DefaultRetryAfter,
+        metadata: new Dictionary<string, string> { [KeyRefName] = keyRef, [LimitName] = "redis" });
 
     public static SidecarException ShuttingDown(string message) =>
         new(SidecarError.ShuttingDown, message, retryAfter: DefaultRetryAfter);

@@ -1,24 +1,25 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Sidecar.Configuration;
 using Sidecar.Resilience;
+using Sidecar.Shared;
 
 namespace Sidecar.Health;
 
 /// <summary>
 /// Readiness: listeners bound, not stopping, and the keys directory (when configured) readable. Breaker
-/// states are details only. The check never throws (a health check that throws reads as unready, and the
+/// states and the Redis connection's state are details only. The check never throws (a health check that throws reads as unready, and the
 /// framework's log of it is silenced in appsettings.json because it would also log every unready probe
 /// during start and shutdown): a failure while gathering details is logged here, at most once a minute.
 /// </summary>
-internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options, Func<IReadOnlyList<BreakerSnapshot>> breakers, TimeProvider time, ILogger logger) : IHealthCheck
+internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options, Func<IReadOnlyList<BreakerSnapshot>> breakers, TimeProvider time, ILogger logger, RedisConnection? redis = null) : IHealthCheck
 {
     private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
 
     private long _lastLogged = long.MinValue;
 
     [ActivatorUtilitiesConstructor]
-    public ReadinessCheck(ReadinessState state, LiveOptions options, CircuitBreakers breakers, TimeProvider time, ILogger<ReadinessCheck> logger)
-        : this(state, options, breakers.Snapshot, time, logger)
+    public ReadinessCheck(ReadinessState state, LiveOptions options, CircuitBreakers breakers, TimeProvider time, ILogger<ReadinessCheck> logger, RedisConnection redis)
+        : this(state, options, breakers.Snapshot, time, logger, redis)
     {
     }
 
@@ -40,8 +41,14 @@ internal sealed class ReadinessCheck(ReadinessState state, LiveOptions options, 
         }
 
         // An open breaker refuses calls to one upstream, model or key, and the daemon stays ready (and
-        // live) for the others.
-        return Task.FromResult(HealthCheckResult.Healthy("ready", Circuits()));
+        // live) for the others. So does an unreachable Redis: its fail mode applies (docs/scaling.md).
+        var details = Circuits();
+        if (redis is { IsConfigured: true })
+        {
+            details["redis"] = redis.State.ToString().ToLowerInvariant();
+        }
+
+        return Task.FromResult(HealthCheckResult.Healthy("ready", details));
     }
 
     /// <summary>Breaker states by breaker identity; empty (and logged) if they cannot be read.</summary>

@@ -13,6 +13,7 @@ using Sidecar.Health;
 using Sidecar.Keys;
 using Sidecar.OpenAIHttp;
 using Sidecar.Resilience;
+using Sidecar.Shared;
 using Sidecar.Upstream;
 using Sidecar.V1;
 
@@ -85,6 +86,7 @@ internal static class SidecarApp
         // Upstream/ knows what an upstream failure is; the resilience layer asks it through its own interface.
         services.TryAddSingleton<IUpstreamFailureClassifier, UpstreamFailures>();
         services.AddSidecarResilience();
+        services.AddSidecarShared();
         services.AddSingleton<ChatClientCache>();
         services.AddSingleton<OpenAIChatProvider>();
         services.AddSingleton<EchoChatProvider>();

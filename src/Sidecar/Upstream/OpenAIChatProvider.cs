@@ -4,13 +4,15 @@ using Sidecar.Clients;
 using Sidecar.Configuration;
 using Sidecar.Keys;
 using Sidecar.Resilience;
+using Sidecar.Shared;
 using Sidecar.V1;
 
 namespace Sidecar.Upstream;
 
 /// <summary>
 /// Any OpenAI-compatible upstream, through the official SDK and our cached clients. Every call first
-/// takes a slot from <see cref="LocalLimits"/>, then runs through <see cref="UpstreamResilience"/>
+/// takes a slot from <see cref="LocalLimits"/> and is admitted by <see cref="SharedLimits"/> (which counts its
+/// tokens when it ends), then runs through <see cref="UpstreamResilience"/>
 /// (retries, breakers). A stream is retried only until its first chunk: once anything has been relayed
 /// to the caller, a failure ends the call with <c>UPSTREAM_STREAM_BROKEN</c> instead.
 /// </summary>
@@ -19,6 +21,7 @@ internal sealed class OpenAIChatProvider(
     ChatClientCache chats,
     UpstreamResilience resilience,
     LocalLimits limits,
+    SharedLimits shared,
     LiveOptions options,
     TimeProvider time,
     ILogger<OpenAIChatProvider> logger) : IChatProvider
@@ -26,10 +29,11 @@ internal sealed class OpenAIChatProvider(
     public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, DateTime deadline, CancellationToken cancellationToken)
     {
         using var slot = await limits.AcquireAsync(key, stream: false, cancellationToken).ConfigureAwait(false);
+        await using var sharedSlot = await shared.AdmitAsync(key, cancellationToken).ConfigureAwait(false);
         var chat = chats.For(clients.GetOrCreate(key), request.Model);
         var messages = ChatRequestMapper.Messages(request);
         var chatOptions = ChatRequestMapper.Options(request);
-        return await resilience.ExecuteAsync(
+        var response = await resilience.ExecuteAsync(
             key,
             request.Model,
             deadline,
@@ -61,6 +65,8 @@ internal sealed class OpenAIChatProvider(
                 }
             },
             cancellationToken).ConfigureAwait(false);
+        sharedSlot.Used(response.Usage);
+        return response;
     }
 
     public async IAsyncEnumerable<CompleteChunk> StreamAsync(
@@ -70,6 +76,7 @@ internal sealed class OpenAIChatProvider(
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var slot = await limits.AcquireAsync(key, stream: true, cancellationToken).ConfigureAwait(false);
+        await using var sharedSlot = await shared.AdmitAsync(key, cancellationToken).ConfigureAwait(false);
         var chat = chats.For(clients.GetOrCreate(key), request.Model);
         var messages = ChatRequestMapper.Messages(request);
         var chatOptions = ChatRequestMapper.Options(request);
@@ -145,13 +152,15 @@ internal sealed class OpenAIChatProvider(
             throw UpstreamErrors.StreamBroken("it ended without a finish reason", key);
         }
 
-        yield return new CompleteChunk
+        var last = new CompleteChunk
         {
             Id = stream.Id ?? string.Empty,
             Model = stream.Model ?? string.Empty,
             FinishReason = ChatResponseMapper.FinishReason(stream.Finish.Value),
             Usage = ChatResponseMapper.Usage(stream.Usage),
         };
+        sharedSlot.Used(last.Usage);
+        yield return last;
     }
 
     /// <summary>Logs a protocol fault of this key's upstream: a warning with the fault's words, no stack trace.</summary>
