@@ -385,7 +385,7 @@ public sealed class OpenAIHttpTests : DaemonTests
         Assert.True(File.Exists(other.Socket));
     }
 
-    private static HttpRequestMessage Request(string keyRef, string json, Version? version = null)
+    internal static HttpRequestMessage Request(string keyRef, string json, Version? version = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = Json(json) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", keyRef);

@@ -14,4 +14,8 @@ namespace Sidecar.Api;
 /// a timer and a clock read can disagree by a hair, so the door says which cancellation was the deadline.
 /// <see cref="CancellationToken.None"/> where the transport enforces the deadline itself (gRPC).
 /// </param>
-internal readonly record struct CallDoor(string Rpc, PeerCredentials? Peer, DateTime CallerDeadline, CancellationToken Aborted, CancellationToken DeadlineReached = default);
+internal readonly record struct CallDoor(string Rpc, PeerCredentials? Peer, DateTime CallerDeadline, CancellationToken Aborted, CancellationToken DeadlineReached = default)
+{
+    /// <summary>Told before the first chunk of a stream replayed from the response cache (the HTTP door says it in a header).</summary>
+    public Action? CacheHit { get; init; }
+}

@@ -4,6 +4,7 @@ using Sidecar.Diagnostics;
 using Sidecar.Errors;
 using Sidecar.Keys;
 using Sidecar.Resilience;
+using Sidecar.ResponseCache;
 using Sidecar.Upstream;
 using Sidecar.V1;
 
@@ -19,6 +20,7 @@ internal sealed class CompletionPipeline(
     RequestValidator validator,
     KeyResolver keys,
     ChatProviders providers,
+    CachedResponses responses,
     CallTracker calls,
     CallDeadlines deadlines,
     SidecarMetrics metrics,
@@ -35,9 +37,9 @@ internal sealed class CompletionPipeline(
             using var deadline = outcome.Deadline = deadlines.Start(door.CallerDeadline, call.Token);
             var (key, provider) = Prepare(request, door, outcome);
             var upstreamStart = time.GetTimestamp();
-            var response = await provider.CompleteAsync(request, key, deadline.Deadline, deadline.Token).ConfigureAwait(false);
+            var response = await responses.CompleteAsync(request, key, token => provider.CompleteAsync(request, key, deadline.Deadline, token), deadline.Token).ConfigureAwait(false);
             outcome.UpstreamTicks = time.GetTimestamp() - upstreamStart;
-            outcome.Usage = response.Usage;
+            outcome.Usage = response.ServedBy is { Cached: true } ? null : response.Usage;
             response.ServedBy ??= ServedByKey(key, request);
             return response;
         }
@@ -66,7 +68,8 @@ internal sealed class CompletionPipeline(
             using var call = calls.Enter(door.Aborted);
             using var deadline = outcome.Deadline = deadlines.Start(door.CallerDeadline, call.Token);
             var (key, provider) = Prepare(request, door, outcome);
-            await using var chunks = provider.StreamAsync(request, key, deadline.Deadline, deadline.Token).GetAsyncEnumerator(deadline.Token);
+            await using var chunks = responses.StreamAsync(request, key, token => provider.StreamAsync(request, key, deadline.Deadline, token), door.CacheHit, deadline.Token)
+                .GetAsyncEnumerator(deadline.Token);
             var first = true;
             while (true)
             {
@@ -86,7 +89,7 @@ internal sealed class CompletionPipeline(
                     metrics.FirstToken(time.GetElapsedTime(outcome.Start).TotalSeconds);
                 }
 
-                if (chunk.Usage is not null)
+                if (chunk.Usage is not null && chunk.ServedBy is not { Cached: true })
                 {
                     outcome.Usage = chunk.Usage;
                 }

@@ -72,4 +72,7 @@ public sealed class SidecarOptions
 
     /// <summary>Shared limits, budgets and the cache's second level on Redis; off unless configured.</summary>
     public RedisOptions Redis { get; set; } = new();
+
+    /// <summary>The response cache's memory bounds; each key ref turns caching on with its own <c>Cache:Ttl</c>.</summary>
+    public ResponseCacheStoreOptions ResponseCache { get; set; } = new();
 }

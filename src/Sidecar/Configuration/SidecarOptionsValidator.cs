@@ -17,6 +17,7 @@ internal sealed class SidecarOptionsValidator
         new UpstreamOptionsValidator(),
         new ResilienceOptionsValidator(),
         new RedisOptionsValidator(),
+        new ResponseCacheOptionsValidator(),
     ];
 
     /// <summary>The problems found; none when the options are valid.</summary>

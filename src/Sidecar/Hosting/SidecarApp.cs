@@ -13,6 +13,7 @@ using Sidecar.Health;
 using Sidecar.Keys;
 using Sidecar.OpenAIHttp;
 using Sidecar.Resilience;
+using Sidecar.ResponseCache;
 using Sidecar.Shared;
 using Sidecar.Upstream;
 using Sidecar.V1;
@@ -87,6 +88,7 @@ internal static class SidecarApp
         services.TryAddSingleton<IUpstreamFailureClassifier, UpstreamFailures>();
         services.AddSidecarResilience();
         services.AddSidecarShared();
+        services.AddSidecarResponseCache(options);
         services.AddSingleton<ChatClientCache>();
         services.AddSingleton<OpenAIChatProvider>();
         services.AddSingleton<EchoChatProvider>();

@@ -63,7 +63,11 @@ internal sealed class ChatCompletionsEndpoint(CompletionPipeline pipeline, LiveO
             PeerCredentials.Of(context),
             timeout is { } t ? time.GetUtcNow().UtcDateTime + t : DateTime.MaxValue,
             deadline?.Token ?? context.RequestAborted,
-            timer?.Token ?? default);
+            timer?.Token ?? default)
+        {
+            // A replayed stream learns it before its first chunk, while headers can still be set.
+            CacheHit = () => context.Response.Headers[OpenAIHttpResponse.CacheHeader] = "hit",
+        };
         var created = time.GetUtcNow().ToUnixTimeSeconds();
 
         if (chat.Stream)
@@ -81,6 +85,11 @@ internal sealed class ChatCompletionsEndpoint(CompletionPipeline pipeline, LiveO
         {
             await OpenAIHttpResponse.WriteErrorAsync(context, failed).ConfigureAwait(false);
             return;
+        }
+
+        if (response.ServedBy is { Cached: true })
+        {
+            door.CacheHit?.Invoke();
         }
 
         await OpenAIHttpResponse.WriteOkAsync(context, (Response: response, Created: created), static (json, answer) => ChatCompletionJson.WriteCompletion(json, answer.Response, answer.Created)).ConfigureAwait(false);

@@ -17,6 +17,9 @@ internal static partial class OpenAIHttpResponse
 {
     public const string ReasonHeader = "X-Sidecar-Reason";
 
+    /// <summary>Set to <c>hit</c> on an answer served from the response cache (no upstream was called).</summary>
+    public const string CacheHeader = "X-Sidecar-Cache";
+
     /// <summary>
     /// Answers are JSON read by SDKs, never embedded in HTML: escaping quotes and angle brackets as
     /// <c>\u0027</c> would only make them larger and harder to read.

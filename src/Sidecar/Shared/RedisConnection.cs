@@ -82,7 +82,14 @@ internal sealed class RedisConnection : IHostedService, IAsyncDisposable
         var start = _time.GetTimestamp();
         try
         {
-            if (Volatile.Read(ref _multiplexer) is not { IsConnected: true } multiplexer)
+            if (Volatile.Read(ref _multiplexer) is not { } multiplexer)
+            {
+                // The first attempt is still under way; its outcome is logged when it ends.
+                _metrics.Error(operation);
+                return (false, default);
+            }
+
+            if (!multiplexer.IsConnected)
             {
                 Failed(operation, "not connected");
                 return (false, default);

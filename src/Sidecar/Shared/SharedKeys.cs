@@ -20,5 +20,5 @@ internal static class SharedKeys
 
     public static RedisKey Month(string keyRef, DateTimeOffset now) => Tag(keyRef) + ":month:" + now.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
-    public static RedisKey Cache(string keyRef, string hash) => Tag(keyRef) + ":cache:" + hash;
+    public static string Cache(string keyRef, string hash) => Tag(keyRef) + ":cache:" + hash;
 }
