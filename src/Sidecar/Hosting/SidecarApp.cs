@@ -88,7 +88,7 @@ internal static class SidecarApp
         services.TryAddSingleton<IUpstreamFailureClassifier, UpstreamFailures>();
         services.AddSidecarResilience();
         services.AddSidecarShared();
-        services.AddSidecarResponseCache(options);
+        services.AddSidecarResponseCache();
         services.AddSingleton<ChatClientCache>();
         services.AddSingleton<OpenAIChatProvider>();
         services.AddSingleton<EchoChatProvider>();

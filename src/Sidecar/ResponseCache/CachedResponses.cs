@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Google.Protobuf;
-using Microsoft.Extensions.Caching.Hybrid;
 using Sidecar.Configuration;
 using Sidecar.Keys;
 using Sidecar.V1;
@@ -9,13 +8,13 @@ namespace Sidecar.ResponseCache;
 
 /// <summary>
 /// The exact-match response cache (<c>Sidecar:Keys:&lt;key_ref&gt;:Cache:Ttl</c>), consulted after authorization and
-/// before routing and limits: a hit reaches no upstream and spends no limit or budget. On <see cref="HybridCache"/>:
+/// before routing and limits: a hit reaches no upstream and spends no limit or budget. In a <see cref="ResponseStore"/>:
 /// in-process first level, Redis second level when configured, and one upstream call for many identical callers
 /// that miss at once (unary calls). Answers are kept as protobuf bytes, without <c>served_by</c>; a hit says
 /// <c>served_by.cached</c>. Only requests with temperature 0, or whose metadata says <c>sidecar.cache=on</c>, are
 /// cached; <c>sidecar.cache=off</c> keeps any request out (docs/scaling.md, "Response cache").
 /// </summary>
-internal sealed class CachedResponses(HybridCache cache, LiveOptions options, ResponseCacheMetrics metrics)
+internal sealed class CachedResponses(ResponseStore store, LiveOptions options, ResponseCacheMetrics metrics)
 {
     /// <summary>The request metadata entry by which a caller opts in (<c>on</c>) or out (<c>off</c>).</summary>
     public const string OptInMetadata = "sidecar.cache";
@@ -40,16 +39,16 @@ internal sealed class CachedResponses(HybridCache cache, LiveOptions options, Re
         CancellationToken cancellationToken)
     {
         CompleteResponse? fresh = null;
-        var payload = await cache.GetOrCreateAsync(
+        var (payload, created) = await store.GetOrCreateAsync(
             entry.Key,
+            entry.Ttl,
             async token =>
             {
                 fresh = await call(token).ConfigureAwait(false);
                 return Payload(fresh);
             },
-            entry.Options,
-            cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (fresh is not null)
+            cancellationToken).ConfigureAwait(false);
+        if (created && fresh is not null)
         {
             metrics.Miss(key.KeyRef);
             return fresh;
@@ -69,11 +68,7 @@ internal sealed class CachedResponses(HybridCache cache, LiveOptions options, Re
         Action? hit,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var payload = await cache.GetOrCreateAsync<byte[]?>(
-            entry.Key,
-            static _ => ValueTask.FromResult<byte[]?>(null),
-            new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableUnderlyingData },
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        var payload = await store.GetAsync(entry.Key, cancellationToken).ConfigureAwait(false);
         if (payload is { Length: > 0 })
         {
             metrics.Hit(key.KeyRef);
@@ -96,7 +91,7 @@ internal sealed class CachedResponses(HybridCache cache, LiveOptions options, Re
 
         if (assembler.Response() is { } whole)
         {
-            await cache.SetAsync(entry.Key, Payload(whole), entry.Options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await store.SetAsync(entry.Key, Payload(whole), entry.Ttl).ConfigureAwait(false);
         }
     }
 
@@ -111,7 +106,7 @@ internal sealed class CachedResponses(HybridCache cache, LiveOptions options, Re
         var choice = request.Metadata.TryGetValue(OptInMetadata, out var said) ? said : null;
         var wanted = choice == "on" || (choice != "off" && request.HasTemperature && request.Temperature == 0);
         return wanted
-            ? new CacheEntry(ResponseCacheKey.For(request, key.KeyRef), new HybridCacheEntryOptions { Expiration = ttl, LocalCacheExpiration = ttl })
+            ? new CacheEntry(ResponseCacheKey.For(request, key.KeyRef), ttl)
             : null;
     }
 
@@ -126,5 +121,5 @@ internal sealed class CachedResponses(HybridCache cache, LiveOptions options, Re
     private static ServedBy Cached(ResolvedKey key, CompleteRequest request) =>
         new() { KeyRef = key.KeyRef, Model = request.Model, Attempts = 0, Cached = true };
 
-    private sealed record CacheEntry(string Key, HybridCacheEntryOptions Options);
+    private sealed record CacheEntry(string Key, TimeSpan Ttl);
 }
