@@ -16,9 +16,6 @@ namespace Sidecar.ResponseCache;
 /// </summary>
 internal sealed class CachedResponses(ResponseStore store, LiveOptions options, ResponseCacheMetrics metrics)
 {
-    /// <summary>The request metadata entry by which a caller opts in (<c>on</c>) or out (<c>off</c>).</summary>
-    public const string OptInMetadata = "sidecar.cache";
-
     public Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, Func<CancellationToken, Task<CompleteResponse>> call, CancellationToken cancellationToken) =>
         Entry(request, key) is { } entry ? CompleteCachedAsync(entry, request, key, call, cancellationToken) : call(cancellationToken);
 
@@ -120,6 +117,9 @@ internal sealed class CachedResponses(ResponseStore store, LiveOptions options, 
     /// <summary>The caller's key ref and model; no target was tried.</summary>
     private static ServedBy Cached(ResolvedKey key, CompleteRequest request) =>
         new() { KeyRef = key.KeyRef, Model = request.Model, Attempts = 0, Cached = true };
+
+    /// <summary>The request metadata entry by which a caller opts in (<c>on</c>) or out (<c>off</c>).</summary>
+    public const string OptInMetadata = "sidecar.cache";
 
     private sealed record CacheEntry(string Key, TimeSpan Ttl);
 }

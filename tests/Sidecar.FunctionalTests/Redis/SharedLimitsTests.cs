@@ -71,11 +71,7 @@ public sealed class SharedLimitsTests
     public async Task Complete_RedisKilledUnderFailModeLocal_CallsGoOnWithoutWaitingAndEnforcementResumesWhenBack()
     {
         await using var redis = await RedisServer.StartAsync();
-        var settings = new Dictionary<string, string>
-        {
-            ["Sidecar:Keys:echo:SharedLimits:RequestsPerMinute"] = "3",
-            ["Sidecar:Redis:FailMode"] = "local",
-        };
+        var settings = SharedRequests(perMinute: 3, failMode: "local");
         await using var daemon = await RedisDaemons.StartAsync(redis, settings);
         await ServedThenLimitedAsync(daemon, 3);
 
@@ -107,12 +103,8 @@ public sealed class SharedLimitsTests
     public async Task Complete_RedisAwayUnderFailModeClosed_RefusedUnavailableSayingWhy()
     {
         await using var redis = await RedisServer.StartAsync();
-        var settings = new Dictionary<string, string>
-        {
-            ["Sidecar:Keys:echo:SharedLimits:RequestsPerMinute"] = "100",
-            ["Sidecar:Keys:open:Provider"] = "echo",
-            ["Sidecar:Redis:FailMode"] = "closed",
-        };
+        var settings = SharedRequests(perMinute: 100, failMode: "closed");
+        settings["Sidecar:Keys:open:Provider"] = "echo";
         await using var daemon = await RedisDaemons.StartAsync(redis, settings);
         await daemon.Client.CompleteAsync(Requests.Echo("while Redis is there"));
         await redis.KillAsync();
@@ -126,6 +118,13 @@ public sealed class SharedLimitsTests
         unshared.KeyRef = "open";
         await daemon.Client.CompleteAsync(unshared);
     }
+
+    /// <summary>The echo key ref with a shared requests-a-minute limit, under <paramref name="failMode"/>.</summary>
+    private static Dictionary<string, string> SharedRequests(int perMinute, string failMode) => new()
+    {
+        ["Sidecar:Keys:echo:SharedLimits:RequestsPerMinute"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Sidecar:Redis:FailMode"] = failMode,
+    };
 
     private static async Task ServedThenLimitedAsync(Daemon daemon, int limit)
     {

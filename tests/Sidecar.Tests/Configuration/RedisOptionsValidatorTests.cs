@@ -23,13 +23,18 @@ public sealed class RedisOptionsValidatorTests
 
         var failures = _validator.Validate(options).ToArray();
 
-        Assert.Contains(failures, f => f.StartsWith("Sidecar:Redis:Configuration takes its password from environment variable SIDECAR_TEST_UNSET_REDIS_PASSWORD", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Sidecar:Redis:FailMode", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Sidecar:Redis:OperationTimeout", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Sidecar:Redis:LocalBudgetShare", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Sidecar:Keys:team-a:SharedLimits:RequestsPerMinute", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Sidecar:Keys:team-a:Budget:TokensPerMonth", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Sidecar:Keys:team-a:Cache:Ttl", StringComparison.Ordinal));
+        string[] named =
+        [
+            "Sidecar:Redis:Configuration takes its password from environment variable SIDECAR_TEST_UNSET_REDIS_PASSWORD",
+            "Sidecar:Redis:FailMode",
+            "Sidecar:Redis:OperationTimeout",
+            "Sidecar:Redis:LocalBudgetShare",
+            "Sidecar:Keys:team-a:SharedLimits:RequestsPerMinute",
+            "Sidecar:Keys:team-a:Budget:TokensPerMonth",
+            "Sidecar:Keys:team-a:Cache:Ttl",
+        ];
+        Assert.Equal(named.Length, failures.Length);
+        Assert.All(named, setting => Assert.Contains(failures, f => f.StartsWith(setting + " ", StringComparison.Ordinal)));
     }
 
     [Fact]
