@@ -145,7 +145,18 @@ internal sealed class RedisConnection : IHostedService, IAsyncDisposable
     {
         // AbortOnConnectFail is off: this returns a multiplexer that keeps trying in the background even when
         // the first attempt fails, so a daemon started before its Redis catches up by itself.
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(settings).WaitAsync(_stopping.Token).ConfigureAwait(false);
+        ConnectionMultiplexer multiplexer;
+        try
+        {
+            multiplexer = await ConnectionMultiplexer.ConnectAsync(settings).WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or ArgumentException or InvalidOperationException)
+        {
+            // Not expected with AbortOnConnectFail off; without a multiplexer every operation fails and the fail mode applies.
+            Changed(RedisState.Down, ex.GetType().Name + ": " + Scrub(ex.Message));
+            return;
+        }
+
         multiplexer.ConnectionFailed += (_, e) => Changed(RedisState.Down, e.FailureType.ToString());
         multiplexer.ConnectionRestored += (_, _) => Changed(RedisState.Up, string.Empty);
         Volatile.Write(ref _multiplexer, multiplexer);

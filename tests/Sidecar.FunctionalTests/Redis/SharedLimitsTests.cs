@@ -100,6 +100,35 @@ public sealed class SharedLimitsTests
     }
 
     [Fact]
+    public async Task Complete_RedisAwayUnderFailModeLocal_SpendsOnlyItsShareOfTheBudgetAndRepaysItWhenBack()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["Sidecar:Keys:echo:Budget:TokensPerDay"] = "100",
+            ["Sidecar:Redis:LocalBudgetShare"] = "0.2",
+        };
+        await using var daemon = await RedisDaemons.StartAsync(redis, settings);
+        var request = Requests.Echo("one two three four five");
+        await redis.KillAsync();
+
+        // 10 tokens a call; this sidecar may spend 20 of the 100 on its own.
+        await daemon.Client.CompleteAsync(request);
+        await daemon.Client.CompleteAsync(request);
+        var status = await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(request).ResponseAsync, StatusCode.ResourceExhausted, "BUDGET_EXHAUSTED");
+        Assert.Contains("share", status!.Message, StringComparison.Ordinal);
+        Assert.Equal("down", await ReadinessDetailAsync(daemon));
+
+        await redis.StartAgainAsync();
+        await RedisDaemons.UntilAsync(daemon, RedisState.Up);
+        await daemon.Client.CompleteAsync(request);
+
+        // The 20 spent while Redis was away were added to its count with this call's 10.
+        Assert.Equal(70, Remaining(daemon, "day"));
+        Assert.Equal("up", await ReadinessDetailAsync(daemon));
+    }
+
+    [Fact]
     public async Task Complete_RedisAwayUnderFailModeClosed_RefusedUnavailableSayingWhy()
     {
         await using var redis = await RedisServer.StartAsync();
@@ -147,6 +176,16 @@ public sealed class SharedLimitsTests
         {
             return ex;
         }
+    }
+
+    /// <summary>The <c>redis</c> detail of the daemon's readiness, which stays healthy whatever it says.</summary>
+    private static async Task<string> ReadinessDetailAsync(Daemon daemon)
+    {
+        var health = daemon.App.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>();
+        var report = await health.CheckHealthAsync(r => r.Tags.Contains("ready")).WaitAsync(Daemon.Timeout);
+        var ready = report.Entries["ready"];
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, ready.Status);
+        return (string)ready.Data["redis"];
     }
 
     /// <summary>The daemon's <c>sidecar.budget.remaining</c> for the echo key ref and <paramref name="period"/>.</summary>

@@ -25,7 +25,7 @@ public sealed class RedisOptionsValidatorTests
 
         string[] named =
         [
-            "Sidecar:Redis:Configuration takes its password from environment variable SIDECAR_TEST_UNSET_REDIS_PASSWORD",
+            "Sidecar:Redis:Configuration takes its password from environment variable",
             "Sidecar:Redis:FailMode",
             "Sidecar:Redis:OperationTimeout",
             "Sidecar:Redis:LocalBudgetShare",
