@@ -16,8 +16,8 @@ var ErrStreamIncomplete = errors.New("sidecar: the stream ended without a finish
 
 // Accumulator merges the chunks of a StreamComplete into the answer Complete would have given:
 // content deltas appended in order, tool-call deltas merged by index (id and name from the
-// piece that carries them, arguments concatenated), and the finish reason and usage of the last
-// chunk. The zero value is ready to use; it is not safe for concurrent use.
+// piece that carries them, arguments concatenated), and the finish reason, usage and served_by
+// (who answered) of the last chunk. The zero value is ready to use; it is not safe for concurrent use.
 //
 //	var acc sidecar.Accumulator
 //	for {
@@ -34,6 +34,7 @@ type Accumulator struct {
 	calls     map[int32]*toolCallParts
 	finish    sidecarv1.FinishReason
 	usage     *sidecarv1.Usage
+	servedBy  *sidecarv1.ServedBy
 }
 
 type toolCallParts struct {
@@ -73,6 +74,9 @@ func (a *Accumulator) Add(chunk *sidecarv1.CompleteChunk) {
 	if u := chunk.GetUsage(); u != nil {
 		a.usage = u
 	}
+	if sb := chunk.GetServedBy(); sb != nil {
+		a.servedBy = sb
+	}
 }
 
 // Done reports whether a chunk with a finish reason has been added (the stream is complete).
@@ -81,7 +85,8 @@ func (a *Accumulator) Done() bool {
 }
 
 // Response returns the merged answer so far: an assistant message with the text and the tool
-// calls (by index), the finish reason and the usage (nil when the upstream reported none).
+// calls (by index), the finish reason, the usage (nil when the upstream reported none) and
+// served_by (nil until the last chunk).
 func (a *Accumulator) Response() *sidecarv1.CompleteResponse {
 	msg := &sidecarv1.Message{Role: sidecarv1.Role_ROLE_ASSISTANT, Content: a.text.String()}
 	indexes := make([]int32, 0, len(a.calls))
@@ -93,7 +98,7 @@ func (a *Accumulator) Response() *sidecarv1.CompleteResponse {
 		p := a.calls[i]
 		msg.ToolCalls = append(msg.ToolCalls, &sidecarv1.ToolCall{Id: p.id, Name: p.name, ArgumentsJson: p.args.String()})
 	}
-	return &sidecarv1.CompleteResponse{Id: a.id, Model: a.model, Message: msg, FinishReason: a.finish, Usage: a.usage}
+	return &sidecarv1.CompleteResponse{Id: a.id, Model: a.model, Message: msg, FinishReason: a.finish, Usage: a.usage, ServedBy: a.servedBy}
 }
 
 // ChunkReceiver is what StreamComplete returns (sidecarv1.Completions_StreamCompleteClient).

@@ -62,6 +62,15 @@ type confExpect struct {
 	FieldViolation string              `json:"fieldViolation"`
 	RetryDelayMs   *int64              `json:"retryDelayMs"`
 	NotReady       bool                `json:"notReady"`
+	ServedBy       *confServedBy       `json:"servedBy"`
+}
+
+// confServedBy is expect.servedBy: every field is required (checked by TestConformanceHarness).
+type confServedBy struct {
+	KeyRef   *string `json:"keyRef"`
+	Model    *string `json:"model"`
+	Attempts *int32  `json:"attempts"`
+	Cached   *bool   `json:"cached"`
 }
 
 // casesPath finds tests/conformance/cases.json above this directory.
@@ -151,6 +160,7 @@ type outcome struct {
 	finishReason sidecarv1.FinishReason
 	usage        *sidecarv1.Usage
 	toolCalls    []*sidecarv1.ToolCall
+	servedBy     *sidecarv1.ServedBy // unary: the response's; streaming: the last chunk's
 }
 
 func runCase(t *testing.T, client *sidecar.Client, socket string, c confCase) {
@@ -225,6 +235,7 @@ func callUnary(ctx context.Context, t *testing.T, client *sidecar.Client, req *s
 		finishReason: resp.GetFinishReason(),
 		usage:        resp.GetUsage(),
 		toolCalls:    resp.GetMessage().GetToolCalls(),
+		servedBy:     resp.GetServedBy(),
 	}
 }
 
@@ -249,8 +260,8 @@ func callStream(ctx context.Context, cancel context.CancelFunc, t *testing.T, cl
 			out.err = err
 			break
 		}
-		if last != nil && (last.GetFinishReason() != sidecarv1.FinishReason_FINISH_REASON_UNSPECIFIED || last.GetUsage() != nil) {
-			t.Errorf("contract: chunk %d carried finish_reason/usage but was not the last chunk", received)
+		if last != nil && (last.GetFinishReason() != sidecarv1.FinishReason_FINISH_REASON_UNSPECIFIED || last.GetUsage() != nil || last.GetServedBy() != nil) {
+			t.Errorf("contract: chunk %d carried finish_reason/usage/served_by but was not the last chunk", received)
 		}
 		received++
 		last = chunk
@@ -283,6 +294,7 @@ func callStream(ctx context.Context, cancel context.CancelFunc, t *testing.T, cl
 	if last != nil {
 		out.finishReason = last.GetFinishReason()
 		out.usage = last.GetUsage()
+		out.servedBy = last.GetServedBy()
 	}
 	idx := make([]int, 0, len(calls))
 	for i := range calls {
@@ -359,6 +371,13 @@ func check(t *testing.T, want confExpect, got outcome) {
 	if got.err != nil {
 		t.Fatalf("the call failed: %s", describe(got.err))
 	}
+	// The contract, on every answer: served_by names who answered (on a stream, the last chunk).
+	if got.servedBy == nil || got.servedBy.GetKeyRef() == "" || got.servedBy.GetAttempts() < 1 {
+		t.Errorf("contract: the answer's served_by is %v, want a key_ref and attempts >= 1", got.servedBy)
+	}
+	if want.ServedBy != nil {
+		checkServedBy(t, *want.ServedBy, got.servedBy)
+	}
 	if want.Text != nil && got.text != *want.Text {
 		t.Errorf("text %q, want %q", got.text, *want.Text)
 	}
@@ -375,6 +394,17 @@ func check(t *testing.T, want confExpect, got outcome) {
 	}
 	if want.ToolCalls != nil {
 		checkToolCalls(t, want.ToolCalls, got.toolCalls)
+	}
+}
+
+func checkServedBy(t *testing.T, want confServedBy, got *sidecarv1.ServedBy) {
+	t.Helper()
+	if want.KeyRef == nil || want.Model == nil || want.Attempts == nil || want.Cached == nil {
+		t.Fatalf("bad case: servedBy needs keyRef, model, attempts and cached")
+	}
+	if got.GetKeyRef() != *want.KeyRef || got.GetModel() != *want.Model || got.GetAttempts() != *want.Attempts || got.GetCached() != *want.Cached {
+		t.Errorf("served_by {keyRef %q, model %q, attempts %d, cached %v}, want {keyRef %q, model %q, attempts %d, cached %v}",
+			got.GetKeyRef(), got.GetModel(), got.GetAttempts(), got.GetCached(), *want.KeyRef, *want.Model, *want.Attempts, *want.Cached)
 	}
 }
 
@@ -458,8 +488,11 @@ func TestConformanceHarness(t *testing.T) {
 		if c.CancelAfterMs > 0 && c.RPC != "Complete" {
 			t.Errorf("%s: cancelAfterMs on a stream (use cancelAfterChunks)", c.Name)
 		}
-		if c.Expect.Code != "" && (c.Expect.FinishReason != "" || c.Expect.Usage != nil || c.Expect.ToolCalls != nil) {
-			t.Errorf("%s: a failing call has no finishReason, usage or toolCalls", c.Name)
+		if c.Expect.Code != "" && (c.Expect.FinishReason != "" || c.Expect.Usage != nil || c.Expect.ToolCalls != nil || c.Expect.ServedBy != nil) {
+			t.Errorf("%s: a failing call has no finishReason, usage, toolCalls or servedBy", c.Name)
+		}
+		if sb := c.Expect.ServedBy; sb != nil && (sb.KeyRef == nil || sb.Model == nil || sb.Attempts == nil || sb.Cached == nil) {
+			t.Errorf("%s: servedBy needs keyRef, model, attempts and cached", c.Name)
 		}
 		if c.Expect.NotReady && (c.Readiness == nil || c.Readiness.SocketAppearsAfterMs > 0) {
 			t.Errorf("%s: notReady needs readiness without socketAppearsAfterMs", c.Name)

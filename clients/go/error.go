@@ -33,10 +33,13 @@ type Error struct {
 	Domain string
 	// Metadata is the ErrorInfo metadata (e.g. "key_ref"), or nil.
 	Metadata map[string]string
-	// Retryable is true when the daemon attached a google.rpc.RetryInfo: it says that the same
-	// call may succeed after RetryDelay. Without it, retrying unchanged does not help.
+	// Retryable is true when the same call is worth retrying automatically after RetryDelay:
+	// the daemon attached a google.rpc.RetryInfo, and the reason is not ReasonBudgetExhausted
+	// (whose RetryInfo says when the key_ref's daily or monthly token budget resets, which may be
+	// hours away). Without RetryInfo, retrying unchanged does not help.
 	Retryable bool
-	// RetryDelay is how long to wait before retrying (0 when Retryable is false).
+	// RetryDelay is the google.rpc.RetryInfo delay: how long to wait before retrying, or, with
+	// ReasonBudgetExhausted, until the budget resets. 0 when the error carries no RetryInfo.
 	RetryDelay time.Duration
 	// FieldViolations are the google.rpc.BadRequest violations (fields named as in the proto,
 	// e.g. "messages[0].role"), or nil.
@@ -57,8 +60,11 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
-	if e.Retryable {
+	switch {
+	case e.Retryable:
 		fmt.Fprintf(&b, " (retry in %s)", e.RetryDelay)
+	case e.Reason == ReasonBudgetExhausted && e.RetryDelay > 0:
+		fmt.Fprintf(&b, " (budget resets in %s)", e.RetryDelay)
 	}
 	return b.String()
 }
@@ -85,7 +91,9 @@ func FromError(err error) (e *Error, ok bool) {
 	if info := ErrorInfo(err); info != nil {
 		e.Reason, e.Domain, e.Metadata = info.GetReason(), info.GetDomain(), info.GetMetadata()
 	}
-	e.RetryDelay, e.Retryable = RetryDelay(err)
+	var hasRetryInfo bool
+	e.RetryDelay, hasRetryInfo = RetryDelay(err)
+	e.Retryable = hasRetryInfo && e.Reason != ReasonBudgetExhausted
 	e.FieldViolations = FieldViolations(err)
 	return e, true
 }

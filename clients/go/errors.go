@@ -2,32 +2,58 @@ package sidecar
 
 import (
 	"errors"
+	"sort"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"sidecar.dev/sidecar/sidecarv1"
 )
 
 // ErrorDomain is the google.rpc.ErrorInfo domain of every error the daemon itself reports.
 const ErrorDomain = "sidecar"
 
-// Stable ErrorInfo reasons the daemon reports (docs/design.md, "Errors").
-const (
-	ReasonInvalidRequest       = "INVALID_REQUEST"        // INVALID_ARGUMENT: fix the request (FieldViolations says what)
-	ReasonKeyRefNotFound       = "KEY_REF_NOT_FOUND"      // NOT_FOUND: no such key_ref configured
-	ReasonKeyRefForbidden      = "KEY_REF_FORBIDDEN"      // PERMISSION_DENIED: this process may not use the key_ref
-	ReasonModelNotAllowed      = "MODEL_NOT_ALLOWED"      // PERMISSION_DENIED: the model is not in the key_ref's allow-list
-	ReasonKeyUnavailable       = "KEY_UNAVAILABLE"        // FAILED_PRECONDITION: the daemon cannot read the secret
-	ReasonUpstreamAuth         = "UPSTREAM_AUTH"          // UNAUTHENTICATED: the provider refused the key
-	ReasonUpstreamRejected     = "UPSTREAM_REJECTED"      // INVALID_ARGUMENT / NOT_FOUND: the provider refused the request
-	ReasonUpstreamRateLimited  = "UPSTREAM_RATE_LIMITED"  // RESOURCE_EXHAUSTED + RetryInfo
-	ReasonLocalLimit           = "LOCAL_LIMIT"            // RESOURCE_EXHAUSTED + RetryInfo
-	ReasonUpstreamUnavailable  = "UPSTREAM_UNAVAILABLE"   // UNAVAILABLE + RetryInfo
-	ReasonCircuitOpen          = "CIRCUIT_OPEN"           // UNAVAILABLE + RetryInfo
-	ReasonUpstreamStreamBroken = "UPSTREAM_STREAM_BROKEN" // UNAVAILABLE + RetryInfo: the stream broke mid-answer
-	ReasonShuttingDown         = "SHUTTING_DOWN"          // UNAVAILABLE + RetryInfo: the daemon is stopping
+// The ErrorInfo reasons the daemon reports (docs/design.md, "Errors"): the names of the values of
+// the contract's sidecarv1.ErrorReason enum (protos/sidecar/v1/errors.proto), which documents when
+// each is sent. They are variables rather than constants because they are read from the generated
+// enum, so that this list cannot drift from the contract; Reasons lists them all.
+var (
+	ReasonInvalidRequest       = sidecarv1.ErrorReason_INVALID_REQUEST.String()        // INVALID_ARGUMENT: fix the request (FieldViolations says what)
+	ReasonKeyRefNotFound       = sidecarv1.ErrorReason_KEY_REF_NOT_FOUND.String()      // NOT_FOUND: no such key_ref configured
+	ReasonKeyRefForbidden      = sidecarv1.ErrorReason_KEY_REF_FORBIDDEN.String()      // PERMISSION_DENIED: this process may not use the key_ref
+	ReasonModelNotAllowed      = sidecarv1.ErrorReason_MODEL_NOT_ALLOWED.String()      // PERMISSION_DENIED: the model is not in the key_ref's allow-list
+	ReasonKeyUnavailable       = sidecarv1.ErrorReason_KEY_UNAVAILABLE.String()        // FAILED_PRECONDITION: the daemon cannot read the secret
+	ReasonUpstreamAuth         = sidecarv1.ErrorReason_UPSTREAM_AUTH.String()          // UNAUTHENTICATED: the provider refused the key
+	ReasonUpstreamRejected     = sidecarv1.ErrorReason_UPSTREAM_REJECTED.String()      // INVALID_ARGUMENT / NOT_FOUND: the provider refused the request
+	ReasonUpstreamRateLimited  = sidecarv1.ErrorReason_UPSTREAM_RATE_LIMITED.String()  // RESOURCE_EXHAUSTED + RetryInfo
+	ReasonLocalLimit           = sidecarv1.ErrorReason_LOCAL_LIMIT.String()            // RESOURCE_EXHAUSTED + RetryInfo
+	ReasonUpstreamUnavailable  = sidecarv1.ErrorReason_UPSTREAM_UNAVAILABLE.String()   // UNAVAILABLE + RetryInfo
+	ReasonCircuitOpen          = sidecarv1.ErrorReason_CIRCUIT_OPEN.String()           // UNAVAILABLE + RetryInfo
+	ReasonUpstreamStreamBroken = sidecarv1.ErrorReason_UPSTREAM_STREAM_BROKEN.String() // UNAVAILABLE + RetryInfo: the stream broke mid-answer
+	ReasonShuttingDown         = sidecarv1.ErrorReason_SHUTTING_DOWN.String()          // UNAVAILABLE + RetryInfo: the daemon is stopping
+	ReasonSharedLimit          = sidecarv1.ErrorReason_SHARED_LIMIT.String()           // RESOURCE_EXHAUSTED + RetryInfo: a limit shared through Redis is full
+	ReasonBudgetExhausted      = sidecarv1.ErrorReason_BUDGET_EXHAUSTED.String()       // RESOURCE_EXHAUSTED + RetryInfo (when the budget resets): not worth retrying automatically
+	ReasonInternal             = sidecarv1.ErrorReason_INTERNAL.String()               // INTERNAL: the daemon failed unexpectedly (its log has the details)
 )
+
+// Reasons returns every ErrorInfo reason the daemon may send, in the contract's order: the names
+// of sidecarv1.ErrorReason's values except ERROR_REASON_UNSPECIFIED, which is never sent.
+func Reasons() []string {
+	numbers := make([]int32, 0, len(sidecarv1.ErrorReason_name))
+	for n := range sidecarv1.ErrorReason_name {
+		if n != int32(sidecarv1.ErrorReason_ERROR_REASON_UNSPECIFIED) {
+			numbers = append(numbers, n)
+		}
+	}
+	sort.Slice(numbers, func(i, j int) bool { return numbers[i] < numbers[j] })
+	names := make([]string, len(numbers))
+	for i, n := range numbers {
+		names[i] = sidecarv1.ErrorReason_name[n]
+	}
+	return names
+}
 
 // Status returns the gRPC status carried by err, also when err wraps it (fmt.Errorf("%w")).
 // ok is false when err carries no status (nil, or not a gRPC error).

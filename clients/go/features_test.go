@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"sidecar.dev/sidecar/sidecarv1"
 )
@@ -80,6 +82,61 @@ func TestFromError_BadRequest_FieldViolationsAndMetadata(t *testing.T) {
 	}
 }
 
+func budgetError(reason string, delay time.Duration) error {
+	s, _ := status.New(codes.ResourceExhausted, "over budget").WithDetails(
+		&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain},
+		&errdetails.RetryInfo{RetryDelay: durationpb.New(delay)})
+	return s.Err()
+}
+
+func TestFromError_BudgetExhausted_NotRetryableButSaysWhenTheBudgetResets(t *testing.T) {
+	e, _ := FromError(budgetError(ReasonBudgetExhausted, 5*time.Hour))
+	if e.Retryable || e.RetryDelay != 5*time.Hour || e.Reason != "BUDGET_EXHAUSTED" {
+		t.Errorf("FromError = %+v", e)
+	}
+	if want := "sidecar: RESOURCE_EXHAUSTED (BUDGET_EXHAUSTED): over budget (budget resets in 5h0m0s)"; e.Error() != want {
+		t.Errorf("Error() = %q, want %q", e.Error(), want)
+	}
+}
+
+func TestFromError_SharedLimit_RetryableAfterRetryInfo(t *testing.T) {
+	e, _ := FromError(budgetError(ReasonSharedLimit, 300*time.Millisecond))
+	if !e.Retryable || e.RetryDelay != 300*time.Millisecond || e.Reason != "SHARED_LIMIT" {
+		t.Errorf("FromError = %+v", e)
+	}
+}
+
+// ---- reasons --------------------------------------------------------------------------------
+
+// Every exported Reason variable, as a caller names it. A value added to sidecar.v1.ErrorReason
+// makes Reasons() longer than this list, and the test below fails until it gets its variable.
+var exportedReasons = []string{
+	ReasonInvalidRequest, ReasonKeyRefNotFound, ReasonKeyRefForbidden, ReasonModelNotAllowed,
+	ReasonKeyUnavailable, ReasonUpstreamAuth, ReasonUpstreamRejected, ReasonUpstreamRateLimited,
+	ReasonLocalLimit, ReasonUpstreamUnavailable, ReasonCircuitOpen, ReasonUpstreamStreamBroken,
+	ReasonShuttingDown, ReasonSharedLimit, ReasonBudgetExhausted, ReasonInternal,
+}
+
+func TestReasons_AreTheContractsErrorReasonNames(t *testing.T) {
+	// The enum's values by number, read from its descriptor; ERROR_REASON_UNSPECIFIED is never sent.
+	values := sidecarv1.ErrorReason(0).Descriptor().Values()
+	var want []string
+	for i := 0; i < values.Len(); i++ {
+		if v := values.Get(i); v.Number() != 0 {
+			want = append(want, string(v.Name()))
+		}
+	}
+	if got := Reasons(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Reasons() = %v\nwant the ErrorReason names %v", got, want)
+	}
+	if !reflect.DeepEqual(exportedReasons, want) {
+		t.Errorf("the exported Reason variables are %v\nwant one per ErrorReason value: %v", exportedReasons, want)
+	}
+	if ReasonKeyRefNotFound != "KEY_REF_NOT_FOUND" || ReasonSharedLimit != "SHARED_LIMIT" {
+		t.Errorf("a reason is not its wire name: %q, %q", ReasonKeyRefNotFound, ReasonSharedLimit)
+	}
+}
+
 // ---- tool choice and messages ---------------------------------------------------------------
 
 func TestToolChoiceConstructors(t *testing.T) {
@@ -123,7 +180,8 @@ func toolDeltaChunks() []*sidecarv1.CompleteChunk {
 			{Index: 1, ArgumentsDelta: `"UTC"}`}}},
 		{Id: "cmpl-1", ToolCallDeltas: []*sidecarv1.ToolCallDelta{{Index: 0, ArgumentsDelta: `:"Paris"}`}}},
 		{Id: "cmpl-1", FinishReason: sidecarv1.FinishReason_FINISH_REASON_TOOL_CALLS,
-			Usage: &sidecarv1.Usage{PromptTokens: 5, CompletionTokens: 7, TotalTokens: 12}},
+			Usage:    &sidecarv1.Usage{PromptTokens: 5, CompletionTokens: 7, TotalTokens: 12},
+			ServedBy: &sidecarv1.ServedBy{KeyRef: "pool-b", Model: "m-1-2024", Attempts: 2}},
 	}
 }
 
@@ -145,6 +203,7 @@ func TestAccumulate_ToolCallDeltas_MergedByIndex(t *testing.T) {
 		}},
 		FinishReason: sidecarv1.FinishReason_FINISH_REASON_TOOL_CALLS,
 		Usage:        &sidecarv1.Usage{PromptTokens: 5, CompletionTokens: 7, TotalTokens: 12},
+		ServedBy:     &sidecarv1.ServedBy{KeyRef: "pool-b", Model: "m-1-2024", Attempts: 2},
 	}
 	if !proto.Equal(got, want) {
 		t.Errorf("Accumulate =\n %v\nwant\n %v", got, want)
@@ -160,11 +219,11 @@ func TestAccumulator_BeforeTheLastChunk_NotDone(t *testing.T) {
 	for _, ch := range chunks[:len(chunks)-1] {
 		acc.Add(ch)
 	}
-	if acc.Done() || acc.Response().GetFinishReason() != sidecarv1.FinishReason_FINISH_REASON_UNSPECIFIED {
-		t.Error("Done before the chunk with the finish reason")
+	if acc.Done() || acc.Response().GetFinishReason() != sidecarv1.FinishReason_FINISH_REASON_UNSPECIFIED || acc.Response().GetServedBy() != nil {
+		t.Error("Done (or served_by set) before the chunk with the finish reason")
 	}
 	acc.Add(chunks[len(chunks)-1])
-	if !acc.Done() || len(acc.Response().GetMessage().GetToolCalls()) != 2 {
+	if !acc.Done() || len(acc.Response().GetMessage().GetToolCalls()) != 2 || acc.Response().GetServedBy().GetKeyRef() != "pool-b" {
 		t.Errorf("after the last chunk: done %v, %v", acc.Done(), acc.Response())
 	}
 }
