@@ -11,11 +11,12 @@
 
 ``sidecar_client.aio`` is the same client on ``grpc.aio`` (asyncio).
 
-Generated code: ``completions_pb2`` (messages, enums) and ``completions_pb2_grpc``
-(``CompletionsStub``), re-exported here from ``sidecar_client._gen``.
+Generated code: ``completions_pb2`` (messages, enums), ``completions_pb2_grpc``
+(``CompletionsStub``) and ``errors_pb2`` (the ``ErrorReason`` enum), re-exported here from
+``sidecar_client._gen``.
 """
 
-from sidecar_client._protos import completions_pb2, completions_pb2_grpc
+from sidecar_client._protos import completions_pb2, completions_pb2_grpc, errors_pb2
 from sidecar_client.accumulate import Accumulator, StreamIncompleteError, accumulate
 from sidecar_client.client import (
     DEFAULT_CALL_TIMEOUT,
@@ -32,11 +33,13 @@ from sidecar_client.client import (
 )
 from sidecar_client.errors import (
     ERROR_DOMAIN,
+    REASONS,
     code_name,
     describe,
     error_info,
     error_reason,
     field_violations,
+    is_retryable,
     retry_delay,
     rich_status,
 )
@@ -48,6 +51,7 @@ __all__ = [
     "DEFAULT_READY_TIMEOUT",
     "DEFAULT_SOCKET_PATH",
     "ERROR_DOMAIN",
+    "REASONS",
     "HEALTH_SERVICE",
     "SOCKET_ENV",
     "Accumulator",
@@ -63,7 +67,9 @@ __all__ = [
     "describe",
     "error_info",
     "error_reason",
+    "errors_pb2",
     "field_violations",
+    "is_retryable",
     "resolve_socket_path",
     "retry_delay",
     "rich_status",

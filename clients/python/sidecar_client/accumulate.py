@@ -24,7 +24,8 @@ class _ToolCallParts:
 class Accumulator:
     """Merges the chunks of ``stream_complete`` one by one: content deltas appended in order,
     tool-call deltas merged by ``index`` (``id`` and ``name`` from the piece that carries them,
-    ``arguments_delta`` concatenated), and the finish reason and usage of the last chunk.
+    ``arguments_delta`` concatenated), and the finish reason, usage and ``served_by`` (who
+    answered) of the last chunk.
 
         acc = sc.Accumulator()
         for chunk in client.stream_complete(request):
@@ -40,6 +41,7 @@ class Accumulator:
         self._calls: Dict[int, _ToolCallParts] = {}
         self._finish_reason: pb.FinishReason = pb.FINISH_REASON_UNSPECIFIED
         self._usage: Optional[pb.Usage] = None
+        self._served_by: Optional[pb.ServedBy] = None
 
     def add(self, chunk: pb.CompleteChunk) -> None:
         """Merges one chunk."""
@@ -55,6 +57,8 @@ class Accumulator:
             self._finish_reason = chunk.finish_reason
         if chunk.HasField("usage"):
             self._usage = chunk.usage
+        if chunk.HasField("served_by"):
+            self._served_by = chunk.served_by
 
     @property
     def done(self) -> bool:
@@ -63,7 +67,8 @@ class Accumulator:
 
     def response(self) -> pb.CompleteResponse:
         """The merged answer so far: an assistant message with the text and the tool calls (by
-        index), the finish reason, and the usage (unset when the upstream reported none)."""
+        index), the finish reason, the usage (unset when the upstream reported none) and
+        ``served_by`` (unset until the last chunk)."""
         message = pb.Message(
             role=pb.ROLE_ASSISTANT,
             content="".join(self._text),
@@ -75,6 +80,8 @@ class Accumulator:
         resp = pb.CompleteResponse(id=self._id, model=self._model, message=message, finish_reason=self._finish_reason)
         if self._usage is not None:
             resp.usage.CopyFrom(self._usage)
+        if self._served_by is not None:
+            resp.served_by.CopyFrom(self._served_by)
         return resp
 
 

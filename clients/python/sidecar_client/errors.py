@@ -9,32 +9,43 @@ while iterating a stream alike). Each returns ``None`` / ``[]`` when the detail 
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Type, TypeVar
+from typing import Any, List, Optional, Tuple, Type, TypeVar
 
 import grpc
 from google.protobuf.message import DecodeError, Message
 
-from sidecar_client._protos import error_details_pb2, status_pb2
+from sidecar_client._protos import error_details_pb2, errors_pb2, status_pb2
 
 #: The trailer that carries the serialized google.rpc.Status.
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 #: ErrorInfo.domain of every error the daemon itself reports.
 ERROR_DOMAIN = "sidecar"
 
-# Stable ErrorInfo reasons (docs/design.md, "Errors").
-INVALID_REQUEST = "INVALID_REQUEST"  # INVALID_ARGUMENT: fix the request; see field_violations()
-KEY_REF_NOT_FOUND = "KEY_REF_NOT_FOUND"  # NOT_FOUND: no such key_ref configured
-KEY_REF_FORBIDDEN = "KEY_REF_FORBIDDEN"  # PERMISSION_DENIED: this process may not use the key_ref
-MODEL_NOT_ALLOWED = "MODEL_NOT_ALLOWED"  # PERMISSION_DENIED: the model is not in the key_ref's allow-list
-KEY_UNAVAILABLE = "KEY_UNAVAILABLE"  # FAILED_PRECONDITION: the daemon cannot read the secret
-UPSTREAM_AUTH = "UPSTREAM_AUTH"  # UNAUTHENTICATED: the provider refused the key
-UPSTREAM_REJECTED = "UPSTREAM_REJECTED"  # INVALID_ARGUMENT / NOT_FOUND from the provider
-UPSTREAM_RATE_LIMITED = "UPSTREAM_RATE_LIMITED"  # RESOURCE_EXHAUSTED + RetryInfo
-LOCAL_LIMIT = "LOCAL_LIMIT"  # RESOURCE_EXHAUSTED + RetryInfo
-UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"  # UNAVAILABLE + RetryInfo
-CIRCUIT_OPEN = "CIRCUIT_OPEN"  # UNAVAILABLE + RetryInfo
-UPSTREAM_STREAM_BROKEN = "UPSTREAM_STREAM_BROKEN"  # UNAVAILABLE + RetryInfo: stream broke mid-answer
-SHUTTING_DOWN = "SHUTTING_DOWN"  # UNAVAILABLE + RetryInfo: the daemon is stopping
+# The ErrorInfo reasons the daemon sends (docs/design.md, "Errors"): the names of the values of the
+# contract's sidecar.v1.ErrorReason enum (protos/sidecar/v1/errors.proto, which says when each is
+# sent), read from the generated errors_pb2 so that they cannot drift from the contract.
+_name = errors_pb2.ErrorReason.Name
+INVALID_REQUEST: str = _name(errors_pb2.INVALID_REQUEST)  # INVALID_ARGUMENT: fix the request; see field_violations()
+KEY_REF_NOT_FOUND: str = _name(errors_pb2.KEY_REF_NOT_FOUND)  # NOT_FOUND: no such key_ref configured
+KEY_REF_FORBIDDEN: str = _name(errors_pb2.KEY_REF_FORBIDDEN)  # PERMISSION_DENIED: this process may not use the key_ref
+MODEL_NOT_ALLOWED: str = _name(errors_pb2.MODEL_NOT_ALLOWED)  # PERMISSION_DENIED: the model is not in the allow-list
+KEY_UNAVAILABLE: str = _name(errors_pb2.KEY_UNAVAILABLE)  # FAILED_PRECONDITION: the daemon cannot read the secret
+UPSTREAM_AUTH: str = _name(errors_pb2.UPSTREAM_AUTH)  # UNAUTHENTICATED: the provider refused the key
+UPSTREAM_REJECTED: str = _name(errors_pb2.UPSTREAM_REJECTED)  # INVALID_ARGUMENT / NOT_FOUND from the provider
+UPSTREAM_RATE_LIMITED: str = _name(errors_pb2.UPSTREAM_RATE_LIMITED)  # RESOURCE_EXHAUSTED + RetryInfo
+LOCAL_LIMIT: str = _name(errors_pb2.LOCAL_LIMIT)  # RESOURCE_EXHAUSTED + RetryInfo
+UPSTREAM_UNAVAILABLE: str = _name(errors_pb2.UPSTREAM_UNAVAILABLE)  # UNAVAILABLE + RetryInfo
+CIRCUIT_OPEN: str = _name(errors_pb2.CIRCUIT_OPEN)  # UNAVAILABLE + RetryInfo
+UPSTREAM_STREAM_BROKEN: str = _name(errors_pb2.UPSTREAM_STREAM_BROKEN)  # UNAVAILABLE + RetryInfo: stream broke mid-answer
+SHUTTING_DOWN: str = _name(errors_pb2.SHUTTING_DOWN)  # UNAVAILABLE + RetryInfo: the daemon is stopping
+SHARED_LIMIT: str = _name(errors_pb2.SHARED_LIMIT)  # RESOURCE_EXHAUSTED + RetryInfo: a limit shared through Redis
+BUDGET_EXHAUSTED: str = _name(errors_pb2.BUDGET_EXHAUSTED)  # RESOURCE_EXHAUSTED + RetryInfo (budget reset): no auto-retry
+INTERNAL: str = _name(errors_pb2.INTERNAL)  # INTERNAL: the daemon failed unexpectedly (its log has the details)
+
+#: Every reason the daemon may send, in the contract's order (ERROR_REASON_UNSPECIFIED is never sent).
+REASONS: Tuple[str, ...] = tuple(
+    _name(n) for n in sorted(int(v.number) for v in errors_pb2.ErrorReason.DESCRIPTOR.values if v.number != 0)
+)
 
 ErrorInfo = error_details_pb2.ErrorInfo
 RetryInfo = error_details_pb2.RetryInfo
@@ -93,7 +104,8 @@ def error_reason(error: Any) -> Optional[str]:
 
 def retry_delay(error: Any) -> Optional[float]:
     """Seconds the daemon asks to wait before retrying (google.rpc.RetryInfo), or None when it
-    does not suggest that a retry helps."""
+    does not suggest that a retry helps. With ``BUDGET_EXHAUSTED`` it is the time until the budget
+    resets; :func:`is_retryable` tells whether an automatic retry makes sense."""
     for info in details(error, RetryInfo):
         if info.HasField("retry_delay"):
             d = info.retry_delay  # google.protobuf.Duration, untyped here
@@ -101,6 +113,13 @@ def retry_delay(error: Any) -> Optional[float]:
             nanos: int = d.nanos
             return max(0.0, seconds + nanos / 1e9)
     return None
+
+
+def is_retryable(error: Any) -> bool:
+    """Whether the same call is worth retrying automatically after :func:`retry_delay`: the daemon
+    attached a RetryInfo, and the reason is not ``BUDGET_EXHAUSTED`` (whose RetryInfo says when the
+    key_ref's daily or monthly token budget resets, which may be hours away)."""
+    return retry_delay(error) is not None and error_reason(error) != BUDGET_EXHAUSTED
 
 
 def field_violations(error: Any) -> List[FieldViolation]:
@@ -139,7 +158,7 @@ def describe(error: Any) -> str:
         text += f": {message}"
     delay = retry_delay(error)
     if delay is not None:
-        text += f"; retry in {delay:g}s"
+        text += f"; budget resets in {delay:g}s" if reason == BUDGET_EXHAUSTED else f"; retry in {delay:g}s"
     violations = [f"{v.field}: {v.description}" for v in field_violations(error)]
     violations = [v for v in violations if v not in (message or "")]  # the message may list them already
     if violations:

@@ -24,6 +24,7 @@ def test_accumulator_not_done_before_the_last_chunk():
     assert not acc.done
     assert acc.response().finish_reason == pb.FINISH_REASON_UNSPECIFIED
     assert not acc.response().HasField("usage")
+    assert not acc.response().HasField("served_by")
     acc.add(TOOL_DELTA_CHUNKS[-1])
     assert acc.done and acc.response() == TOOL_DELTA_ANSWER
 

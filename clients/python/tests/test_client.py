@@ -77,6 +77,7 @@ TOOL_DELTA_CHUNKS = [
         id="cmpl-1",
         finish_reason=pb.FINISH_REASON_TOOL_CALLS,
         usage=pb.Usage(prompt_tokens=5, completion_tokens=7, total_tokens=12),
+        served_by=pb.ServedBy(key_ref="pool-b", model="m-1-2024", attempts=2),
     ),
 ]
 
@@ -93,6 +94,7 @@ TOOL_DELTA_ANSWER = pb.CompleteResponse(
     ),
     finish_reason=pb.FINISH_REASON_TOOL_CALLS,
     usage=pb.Usage(prompt_tokens=5, completion_tokens=7, total_tokens=12),
+    served_by=pb.ServedBy(key_ref="pool-b", model="m-1-2024", attempts=2),
 )
 
 

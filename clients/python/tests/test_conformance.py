@@ -26,7 +26,9 @@ from sidecar_client import completions_pb2 as pb
 CASE_KEYS = {"name", "comment", "rpc", "request", "expect", "deadlineMs", "cancelAfterChunks", "cancelAfterMs", "readiness"}
 EXPECT_KEYS = {
     "text", "minChunks", "finishReason", "usage", "toolCalls", "code", "reason", "fieldViolation", "retryDelayMs", "notReady",
+    "servedBy",
 }
+SERVED_BY_KEYS = {"keyRef", "model", "attempts", "cached"}
 READINESS_KEYS = {"socketAppearsAfterMs", "readyTimeoutMs"}
 
 
@@ -67,7 +69,8 @@ def test_cases_are_well_formed():
         e = c["expect"]
         assert not ("cancelAfterChunks" in c and c["rpc"] != "StreamComplete"), f"{c['name']}: cancelAfterChunks on a unary call"
         assert not ("cancelAfterMs" in c and c["rpc"] != "Complete"), f"{c['name']}: cancelAfterMs on a stream"
-        assert not ("code" in e and {"finishReason", "usage", "toolCalls"} & set(e)), f"{c['name']}: a failing call has no finish"
+        assert not ("code" in e and {"finishReason", "usage", "toolCalls", "servedBy"} & set(e)), f"{c['name']}: a failing call has no finish"
+        assert "servedBy" not in e or set(e["servedBy"]) == SERVED_BY_KEYS, f"{c['name']}: servedBy needs exactly {SERVED_BY_KEYS}"
         assert not e.get("notReady") or ("readiness" in c and "socketAppearsAfterMs" not in c["readiness"]), c["name"]
         assert "readiness" not in c or c["readiness"].get("readyTimeoutMs", 0) > 0, f"{c['name']}: readiness needs readyTimeoutMs"
 
@@ -98,6 +101,7 @@ class Outcome:
         self.finish_reason = pb.FINISH_REASON_UNSPECIFIED
         self.usage: Optional[pb.Usage] = None
         self.tool_calls: List[pb.ToolCall] = []
+        self.served_by: Optional[pb.ServedBy] = None  # unary: the response's; streaming: the last chunk's
 
 
 def call_unary(client, request, timeout, cancel_after_ms: int = 0) -> Outcome:
@@ -127,6 +131,7 @@ def call_unary(client, request, timeout, cancel_after_ms: int = 0) -> Outcome:
     out.finish_reason = resp.finish_reason
     out.usage = resp.usage if resp.HasField("usage") else None
     out.tool_calls = list(resp.message.tool_calls)
+    out.served_by = resp.served_by if resp.HasField("served_by") else None
     return out
 
 
@@ -140,9 +145,11 @@ def call_stream(client, request, timeout, cancel_after: int) -> Outcome:
     try:
         for chunk in call:
             if last is not None:
-                assert last.finish_reason == pb.FINISH_REASON_UNSPECIFIED and not last.HasField("usage"), (
-                    f"contract: chunk {received} carried finish_reason/usage but was not the last chunk"
-                )
+                assert (
+                    last.finish_reason == pb.FINISH_REASON_UNSPECIFIED
+                    and not last.HasField("usage")
+                    and not last.HasField("served_by")
+                ), f"contract: chunk {received} carried finish_reason/usage/served_by but was not the last chunk"
             received += 1
             last = chunk
             text.append(chunk.content_delta)
@@ -167,6 +174,7 @@ def call_stream(client, request, timeout, cancel_after: int) -> Outcome:
     if last is not None:
         out.finish_reason = last.finish_reason
         out.usage = last.usage if last.HasField("usage") else None
+        out.served_by = last.served_by if last.HasField("served_by") else None
     out.tool_calls = [calls[i] for i in sorted(calls)]
     return out
 
@@ -205,6 +213,10 @@ def check(expect: Dict[str, Any], got: Outcome) -> None:
         return
     assert not {"reason", "fieldViolation", "retryDelayMs"} & set(expect), "bad case: reason/fieldViolation/retryDelayMs without code"
     assert got.error is None, f"the call failed: {sc.describe(got.error)}"
+    # The contract, on every answer: served_by names who answered (on a stream, the last chunk).
+    assert got.served_by is not None and got.served_by.key_ref and got.served_by.attempts >= 1, (
+        f"contract: the answer's served_by is {got.served_by}, want a key_ref and attempts >= 1"
+    )
     if "text" in expect:
         assert got.text == expect["text"]
     if "minChunks" in expect:
@@ -226,6 +238,15 @@ def check(expect: Dict[str, Any], got: Outcome) -> None:
                 if key == "argumentsJson" and same_json(actual.get(key, ""), value):
                     continue
                 assert actual.get(key) == value, f"toolCalls[{i}].{key} = {actual.get(key)!r}, want {value!r}"
+    if "servedBy" in expect:
+        check_served_by(expect["servedBy"], got.served_by)
+
+
+def check_served_by(want: Dict[str, Any], got: Optional[pb.ServedBy]) -> None:
+    assert set(want) == SERVED_BY_KEYS, f"bad case: servedBy needs exactly {SERVED_BY_KEYS}"
+    assert got is not None
+    actual = {"keyRef": got.key_ref, "model": got.model, "attempts": got.attempts, "cached": got.cached}
+    assert actual == want, f"served_by {actual}, want {want}"
 
 
 def connect_late(socket: str, readiness: Dict[str, Any], workdir: str):

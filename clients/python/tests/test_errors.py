@@ -92,3 +92,34 @@ def test_generated_modules_import_cleanly():
     assert completions_pb2.CompleteRequest.DESCRIPTOR.full_name == "sidecar.v1.CompleteRequest"
     assert not any(p.endswith("_gen") for p in sys.path)
     assert "sidecar" not in sys.modules  # nothing imported as a top-level "sidecar" package
+
+
+def test_reasons_are_the_contracts_error_reason_names():
+    # The enum's values by number, read from the generated descriptor; ERROR_REASON_UNSPECIFIED is
+    # never sent. A value added to the proto shows up here and must have its module constant.
+    values = sorted(sc.errors_pb2.ErrorReason.DESCRIPTOR.values, key=lambda v: v.number)
+    want = [v.name for v in values if v.number != 0]
+    assert list(sc.REASONS) == want
+    for name in want:
+        assert getattr(sc.errors, name, None) == name, f"sidecar_client.errors has no constant {name}"
+    assert "SHARED_LIMIT" in want and "BUDGET_EXHAUSTED" in want
+
+
+def resource_exhausted(reason, seconds):
+    return error_with(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "limit",
+        error_details_pb2.ErrorInfo(reason=reason, domain="sidecar"),
+        error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=seconds)),
+    )
+
+
+def test_is_retryable_follows_retry_info_except_for_an_exhausted_budget():
+    shared = resource_exhausted(sc.errors.SHARED_LIMIT, 1)
+    assert sc.is_retryable(shared) and sc.retry_delay(shared) == 1.0
+    budget = resource_exhausted(sc.errors.BUDGET_EXHAUSTED, 18_000)
+    assert not sc.is_retryable(budget)
+    assert sc.retry_delay(budget) == 18_000.0, "the delay still says when the budget resets"
+    assert sc.describe(budget) == "RESOURCE_EXHAUSTED (BUDGET_EXHAUSTED): limit; budget resets in 18000s"
+    assert not sc.is_retryable(FakeRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded"))
+    assert not sc.is_retryable(None)
