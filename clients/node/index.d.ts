@@ -202,7 +202,11 @@ export interface Usage {
 
 // ---------------------------------------------------------------- errors
 
-/** The stable ErrorInfo reasons the daemon sends (domain "sidecar"). */
+/**
+ * The ErrorInfo reasons the daemon sends (domain "sidecar"): the values of sidecar.v1.ErrorReason
+ * (proto/sidecar/v1/errors.proto) but ERROR_REASON_UNSPECIFIED, which is never sent.
+ * test/types-drift.test.js fails when this list and the proto differ.
+ */
 export type SidecarErrorReason =
   | 'INVALID_REQUEST'
   | 'KEY_REF_NOT_FOUND'
@@ -216,7 +220,13 @@ export type SidecarErrorReason =
   | 'UPSTREAM_UNAVAILABLE'
   | 'CIRCUIT_OPEN'
   | 'UPSTREAM_STREAM_BROKEN'
-  | 'SHUTTING_DOWN';
+  | 'SHUTTING_DOWN'
+  | 'SHARED_LIMIT'
+  | 'BUDGET_EXHAUSTED'
+  | 'INTERNAL';
+
+/** The reasons by name, read from the shipped proto at load time (ErrorReason.KEY_REF_NOT_FOUND === 'KEY_REF_NOT_FOUND'). */
+export const ErrorReason: { readonly [R in SidecarErrorReason]: R };
 
 /** A google.rpc.BadRequest field violation. */
 export interface FieldViolation {
@@ -253,13 +263,21 @@ export class SidecarError extends Error {
   readonly domain: string | undefined;
   /** google.rpc.ErrorInfo.metadata. */
   readonly errorMetadata: { [key: string]: string };
-  /** google.rpc.RetryInfo.retry_delay in milliseconds; undefined when retrying does not help. */
+  /**
+   * google.rpc.RetryInfo.retry_delay in milliseconds; undefined when retrying does not help. With
+   * BUDGET_EXHAUSTED it is the time until the budget resets (see `retryable`).
+   */
   readonly retryDelayMs: number | undefined;
+  /**
+   * Whether the same call is worth retrying automatically after `retryDelayMs`: a RetryInfo is
+   * attached and the reason is not BUDGET_EXHAUSTED (whose budget may reset hours later).
+   */
+  readonly retryable: boolean;
   /** google.rpc.BadRequest field violations (INVALID_ARGUMENT). */
   readonly fieldViolations: FieldViolation[];
   /** The trailers of the failed call, when it reached the server. */
   readonly metadata: Metadata | undefined;
-  constructor(message: string, fields?: Partial<Omit<SidecarError, 'name' | 'message' | 'codeName'>> & { cause?: unknown });
+  constructor(message: string, fields?: Partial<Omit<SidecarError, 'name' | 'message' | 'codeName' | 'retryable'>> & { cause?: unknown });
 }
 
 /**
@@ -283,6 +301,8 @@ export class StreamAccumulator {
   readonly finishReason: FinishReason;
   /** The last chunk's usage; null until then. */
   readonly usage: Usage | null;
+  /** The last chunk's servedBy (who answered); null until then. */
+  readonly servedBy: ServedBy | null;
   /** Whether the last chunk (the one with a finish reason) has been added. */
   readonly finished: boolean;
   /** The content so far. */

@@ -9,6 +9,8 @@ module.exports = {
   connect: client.connect,
   SidecarClient: client.SidecarClient,
   SidecarError: errors.SidecarError,
+  /** The ErrorInfo reasons the daemon sends, from sidecar.v1.ErrorReason (ErrorReason.KEY_REF_NOT_FOUND). */
+  ErrorReason: errors.ErrorReason,
   AbortError: errors.AbortError,
   StreamAccumulator: accumulator.StreamAccumulator,
   accumulate: accumulator.accumulate,

@@ -5,6 +5,7 @@ export const {
   connect,
   SidecarClient,
   SidecarError,
+  ErrorReason,
   AbortError,
   StreamAccumulator,
   accumulate,

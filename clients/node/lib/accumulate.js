@@ -2,8 +2,8 @@
 // Merges the chunks of a streamed answer into the answer complete() would have given.
 
 /**
- * Collects the chunks of one stream: content, tool calls (their deltas merged by index), finish
- * reason and usage. finalMessage() / toResponse() refuse an unfinished stream (no chunk with a
+ * Collects the chunks of one stream: content, tool calls (their deltas merged by index), and the
+ * last chunk's finish reason, usage and servedBy (who answered). finalMessage() / toResponse() refuse an unfinished stream (no chunk with a
  * finish reason yet): the answer would be incomplete.
  */
 class StreamAccumulator {
@@ -12,6 +12,7 @@ class StreamAccumulator {
     this.model = '';
     this.finishReason = 'FINISH_REASON_UNSPECIFIED';
     this.usage = null;
+    this.servedBy = null;
     this._content = [];
     // Keyed by the delta's index; a Map, so a large index costs no array.
     this._toolCalls = new Map();
@@ -45,6 +46,7 @@ class StreamAccumulator {
       if (delta.argumentsDelta) call.args.push(delta.argumentsDelta);
     }
     if (chunk.usage) this.usage = chunk.usage;
+    if (chunk.servedBy) this.servedBy = chunk.servedBy;
     if (chunk.finishReason !== undefined) this.finishReason = chunk.finishReason;
     return this;
   }
@@ -64,10 +66,10 @@ class StreamAccumulator {
     return { role: 'ROLE_ASSISTANT', content: this.content, name: '', toolCalls: this.toolCalls(), toolCallId: '' };
   }
 
-  /** The answer as complete() returns it: { id, model, message, finishReason, usage }. */
+  /** The answer as complete() returns it: { id, model, message, finishReason, usage, servedBy }. */
   toResponse() {
     const message = this.finalMessage();
-    return { id: this.id, model: this.model, message, finishReason: this.finishReason, usage: this.usage };
+    return { id: this.id, model: this.model, message, finishReason: this.finishReason, usage: this.usage, servedBy: this.servedBy };
   }
 }
 

@@ -10,6 +10,21 @@ const CODE_NAMES = Object.freeze(
   Object.fromEntries(Object.entries(grpc.status).map(([name, value]) => [value, name])),
 );
 
+/**
+ * The google.rpc.ErrorInfo reasons the daemon sends, by name (ErrorReason.KEY_REF_NOT_FOUND ===
+ * 'KEY_REF_NOT_FOUND'): the values of the contract's sidecar.v1.ErrorReason
+ * (proto/sidecar/v1/errors.proto, which says when each is sent), in the contract's order, read from
+ * the proto so that they cannot drift from it. ERROR_REASON_UNSPECIFIED is never sent.
+ */
+const ErrorReason = Object.freeze(
+  Object.fromEntries(
+    Object.entries(statusTypes().lookupEnum('sidecar.v1.ErrorReason').values)
+      .filter(([, number]) => number !== 0)
+      .sort(([, a], [, b]) => a - b)
+      .map(([name]) => [name, name]),
+  ),
+);
+
 /** An error from the sidecar (or from gRPC on the way to it). */
 class SidecarError extends Error {
   constructor(message, fields = {}) {
@@ -24,6 +39,15 @@ class SidecarError extends Error {
     this.retryDelayMs = fields.retryDelayMs;
     this.fieldViolations = fields.fieldViolations ?? [];
     this.metadata = fields.metadata;
+  }
+
+  /**
+   * Whether the same call is worth retrying automatically after retryDelayMs: the daemon attached
+   * a RetryInfo, and the reason is not BUDGET_EXHAUSTED (whose RetryInfo says when the key_ref's
+   * daily or monthly token budget resets, which may be hours away).
+   */
+  get retryable() {
+    return this.retryDelayMs !== undefined && this.reason !== ErrorReason.BUDGET_EXHAUSTED;
   }
 }
 
@@ -134,4 +158,4 @@ function toSidecarError(err) {
   });
 }
 
-module.exports = { SidecarError, AbortError, abortErrorOf, STATUS_DETAILS_KEY, CODE_NAMES, decodeStatusDetails, toSidecarError };
+module.exports = { ErrorReason, SidecarError, AbortError, abortErrorOf, STATUS_DETAILS_KEY, CODE_NAMES, decodeStatusDetails, toSidecarError };

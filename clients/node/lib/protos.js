@@ -36,7 +36,10 @@ function grpcPackages() {
   return grpcObject;
 }
 
-/** A protobufjs Root holding google.rpc.Status and the standard error details. */
+/**
+ * A protobufjs Root holding google.rpc.Status, the standard error details and sidecar.v1.ErrorReason
+ * (the reasons ErrorInfo carries).
+ */
 function statusTypes() {
   if (!statusRoot) {
     const root = new protobuf.Root();
@@ -45,7 +48,7 @@ function statusTypes() {
       if (target.startsWith('google/protobuf/')) return target;
       return path.join(PROTO_DIR, target);
     };
-    root.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: false });
+    root.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto', 'sidecar/v1/errors.proto'], { keepCase: false });
     root.resolveAll();
     statusRoot = root;
   }

@@ -3,13 +3,14 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { StreamAccumulator, accumulate } = require('..');
 
-const chunk = (fields) => ({ id: '', model: '', contentDelta: '', toolCallDeltas: [], finishReason: 'FINISH_REASON_UNSPECIFIED', usage: null, ...fields });
+const chunk = (fields) => ({ id: '', model: '', contentDelta: '', toolCallDeltas: [], finishReason: 'FINISH_REASON_UNSPECIFIED', usage: null, servedBy: null, ...fields });
+const servedBy = { keyRef: 'pool-b', model: 'm-2024', attempts: 2, cached: false };
 
 test('streamAccumulator_contentAndFinish_givesTheFinalMessage', () => {
   const accumulator = new StreamAccumulator()
     .add(chunk({ id: 'c', model: 'm', contentDelta: 'Hello ' }))
     .add(chunk({ contentDelta: 'world' }))
-    .add(chunk({ finishReason: 'FINISH_REASON_STOP', usage: { totalTokens: 4 } }));
+    .add(chunk({ finishReason: 'FINISH_REASON_STOP', usage: { totalTokens: 4 }, servedBy }));
 
   assert.deepEqual(accumulator.toResponse(), {
     id: 'c',
@@ -17,7 +18,9 @@ test('streamAccumulator_contentAndFinish_givesTheFinalMessage', () => {
     message: { role: 'ROLE_ASSISTANT', content: 'Hello world', name: '', toolCalls: [], toolCallId: '' },
     finishReason: 'FINISH_REASON_STOP',
     usage: { totalTokens: 4 },
+    servedBy,
   });
+  assert.deepEqual(accumulator.servedBy, servedBy);
 });
 
 test('streamAccumulator_unfinished_refusesTheFinalMessage', () => {
@@ -26,6 +29,7 @@ test('streamAccumulator_unfinished_refusesTheFinalMessage', () => {
   assert.throws(() => accumulator.finalMessage(), /not finished/);
   assert.equal(accumulator.content, 'partial');
   assert.equal(accumulator.finished, false);
+  assert.equal(accumulator.servedBy, null);
 });
 
 test('streamAccumulator_chunkAfterTheLast_throws', () => {

@@ -20,7 +20,8 @@ const cases = file.cases ?? [];
 // Unknown keys fail loudly: a new kind of expectation must not be silently ignored.
 const FILE_KEYS = ['comment', 'cases'];
 const CASE_KEYS = ['name', 'comment', 'rpc', 'request', 'expect', 'deadlineMs', 'cancelAfterChunks', 'cancelAfterMs', 'readiness'];
-const EXPECT_KEYS = ['text', 'minChunks', 'finishReason', 'usage', 'toolCalls', 'code', 'reason', 'fieldViolation', 'retryDelayMs', 'notReady'];
+const EXPECT_KEYS = ['text', 'minChunks', 'finishReason', 'usage', 'toolCalls', 'code', 'reason', 'fieldViolation', 'retryDelayMs', 'notReady', 'servedBy'];
+const SERVED_BY_KEYS = ['keyRef', 'model', 'attempts', 'cached'];
 const READINESS_KEYS = ['socketAppearsAfterMs', 'readyTimeoutMs'];
 
 function unknownKeys(object, known) {
@@ -41,7 +42,13 @@ function caseProblems(c) {
   const e = c.expect ?? {};
   if (c.cancelAfterChunks && c.rpc !== 'StreamComplete') problems.push('cancelAfterChunks on a unary call');
   if (c.cancelAfterMs && c.rpc !== 'Complete') problems.push('cancelAfterMs on a stream');
-  if (e.code && (e.finishReason || e.usage || e.toolCalls)) problems.push('a failing call has no finishReason, usage or toolCalls');
+  if (e.code && (e.finishReason || e.usage || e.toolCalls || e.servedBy)) problems.push('a failing call has no finishReason, usage, toolCalls or servedBy');
+  if (e.servedBy) {
+    const keys = Object.keys(e.servedBy);
+    if (unknownKeys(e.servedBy, SERVED_BY_KEYS).length > 0 || SERVED_BY_KEYS.some((k) => !keys.includes(k))) {
+      problems.push(`servedBy needs exactly ${SERVED_BY_KEYS.join(', ')}`);
+    }
+  }
   if (!e.code && (e.reason || e.fieldViolation || e.retryDelayMs !== undefined)) problems.push('reason/fieldViolation/retryDelayMs without code');
   if (e.notReady && (!c.readiness || c.readiness.socketAppearsAfterMs)) problems.push('notReady needs readiness without socketAppearsAfterMs');
   if (c.readiness && !(c.readiness.readyTimeoutMs > 0)) problems.push('readiness needs readyTimeoutMs');
@@ -92,6 +99,7 @@ async function runCase(client, c) {
         finishReason: response.finishReason,
         usage: response.usage,
         toolCalls: (response.message?.toolCalls ?? []).map(({ id, name, argumentsJson }) => ({ id, name, argumentsJson })),
+        servedBy: response.servedBy,
       };
     } catch (error) {
       return { error, text: '', contentChunks: 0 };
@@ -107,8 +115,8 @@ async function runCase(client, c) {
       const previous = chunks.at(-1);
       if (previous) {
         assert.ok(
-          previous.finishReason === 'FINISH_REASON_UNSPECIFIED' && !previous.usage,
-          `contract: chunk ${chunks.length} carried finish_reason/usage but was not the last chunk`,
+          previous.finishReason === 'FINISH_REASON_UNSPECIFIED' && !previous.usage && !previous.servedBy,
+          `contract: chunk ${chunks.length} carried finish_reason/usage/served_by but was not the last chunk`,
         );
       }
       chunks.push(chunk);
@@ -129,6 +137,7 @@ async function runCase(client, c) {
     finishReason: last?.finishReason,
     usage: last?.usage ?? null,
     toolCalls: mergeToolCallDeltas(chunks),
+    servedBy: last?.servedBy ?? null,
   };
 }
 
@@ -180,6 +189,11 @@ function check(expect, result) {
     return;
   }
   if (error) throw error;
+  // The contract, on every answer: served_by names who answered (on a stream, the last chunk).
+  assert.ok(
+    result.servedBy && result.servedBy.keyRef && result.servedBy.attempts >= 1,
+    `contract: the answer's served_by is ${JSON.stringify(result.servedBy)}, want a key_ref and attempts >= 1`,
+  );
   if (expect.text !== undefined) assert.equal(result.text, expect.text);
   if (expect.minChunks !== undefined) {
     assert.ok(result.contentChunks >= expect.minChunks, `${result.contentChunks} chunks < ${expect.minChunks}`);
@@ -201,6 +215,10 @@ function check(expect, result) {
         else assert.equal(got, value, `toolCalls[${i}].${key}`);
       }
     });
+  }
+  if (expect.servedBy) {
+    const { keyRef, model, attempts, cached } = result.servedBy;
+    assert.deepEqual({ keyRef, model, attempts, cached }, expect.servedBy, 'served_by');
   }
 }
 

@@ -2,7 +2,10 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const grpc = require('@grpc/grpc-js');
-const { SidecarError, decodeStatusDetails, status } = require('..');
+const fs = require('node:fs');
+const path = require('node:path');
+const protobuf = require('protobufjs');
+const { SidecarError, ErrorReason, decodeStatusDetails, status } = require('..');
 const { toSidecarError } = require('../lib/errors');
 const { statusDetailsBytes } = require('../testing/fake-sidecar');
 
@@ -95,4 +98,30 @@ test('toSidecarError_nonGrpcError_isUnknown', () => {
 
   assert.equal(err.code, status.UNKNOWN);
   assert.match(err.message, /boom/);
+});
+
+test('errorReason_isEveryValueOfTheProtoEnumButUnspecified_inOrder', () => {
+  const errorsProto = path.join(__dirname, '..', 'proto', 'sidecar', 'v1', 'errors.proto');
+  const values = protobuf.parse(fs.readFileSync(errorsProto, 'utf8')).root.lookupEnum('sidecar.v1.ErrorReason').values;
+  const want = Object.entries(values)
+    .filter(([, n]) => n !== 0)
+    .sort(([, a], [, b]) => a - b)
+    .map(([name]) => name);
+
+  assert.deepEqual(Object.keys(ErrorReason), want);
+  for (const name of want) assert.equal(ErrorReason[name], name);
+  assert.equal(ErrorReason.SHARED_LIMIT, 'SHARED_LIMIT');
+  assert.equal(ErrorReason.BUDGET_EXHAUSTED, 'BUDGET_EXHAUSTED');
+  assert.ok(Object.isFrozen(ErrorReason));
+});
+
+test('retryable_followsRetryInfo_exceptForAnExhaustedBudget', () => {
+  const shared = new SidecarError('x', { code: status.RESOURCE_EXHAUSTED, reason: ErrorReason.SHARED_LIMIT, retryDelayMs: 250 });
+  const budget = new SidecarError('x', { code: status.RESOURCE_EXHAUSTED, reason: ErrorReason.BUDGET_EXHAUSTED, retryDelayMs: 3_600_000 });
+  const rejected = new SidecarError('x', { code: status.INVALID_ARGUMENT, reason: ErrorReason.UPSTREAM_REJECTED });
+
+  assert.equal(shared.retryable, true);
+  assert.equal(budget.retryable, false);
+  assert.equal(budget.retryDelayMs, 3_600_000, 'the delay still says when the budget resets');
+  assert.equal(rejected.retryable, false);
 });

@@ -3,7 +3,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import sidecar, {
-  connect, SidecarClient, SidecarError, AbortError, StreamAccumulator, accumulate,
+  connect, SidecarClient, SidecarError, ErrorReason, AbortError, StreamAccumulator, accumulate,
   resolveSocketPath, decodeStatusDetails, DEFAULT_SOCKET_PATH, status,
 } from '@sidecar/client';
 
@@ -12,7 +12,7 @@ const { startFakeSidecar } = require('../testing/fake-sidecar.js');
 
 test('esm_namedImports_areTheCommonJsExports', () => {
   const cjs = require('@sidecar/client');
-  const named = { connect, SidecarClient, SidecarError, AbortError, StreamAccumulator, accumulate, resolveSocketPath, decodeStatusDetails, DEFAULT_SOCKET_PATH, status };
+  const named = { connect, SidecarClient, SidecarError, ErrorReason, AbortError, StreamAccumulator, accumulate, resolveSocketPath, decodeStatusDetails, DEFAULT_SOCKET_PATH, status };
 
   assert.deepEqual(Object.keys(named).sort(), Object.keys(cjs).sort()); // every export, no more
   for (const [name, value] of Object.entries(named)) assert.equal(value, cjs[name], name);

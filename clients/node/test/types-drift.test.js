@@ -50,3 +50,13 @@ for (const en of enums) {
     }
   });
 }
+
+test('indexDts_SidecarErrorReason_isEveryErrorReasonButUnspecified', () => {
+  const errors = protobuf.loadSync(path.join(__dirname, '..', 'proto', 'sidecar', 'v1', 'errors.proto'));
+  const values = errors.lookupEnum('sidecar.v1.ErrorReason').values;
+  const want = Object.keys(values).filter((name) => values[name] !== 0).sort();
+  const text = declaration('SidecarErrorReason');
+  assert.ok(text, 'index.d.ts has no type SidecarErrorReason');
+  const declared = [...text.matchAll(/\| '([A-Z_]+)'/g)].map((m) => m[1]).sort();
+  assert.deepEqual(declared, want);
+});

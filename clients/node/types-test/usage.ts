@@ -1,6 +1,6 @@
 // Compiled (not run) by test/types-compile.test.js: index.d.ts must accept what the README shows
 // and reject obvious mistakes (the @ts-expect-error lines).
-import { connect, accumulate, AbortError, StreamAccumulator, SidecarError, status, CompleteRequest, CompleteChunk, CompleteResponse, Message, Usage } from '..';
+import { connect, accumulate, AbortError, ErrorReason, StreamAccumulator, SidecarError, status, CompleteRequest, CompleteChunk, CompleteResponse, Message, ServedBy, Usage } from '..';
 
 async function main(): Promise<void> {
   const client = await connect(undefined, { readyTimeoutMs: 5000, defaultDeadlineMs: 60_000 });
@@ -25,8 +25,11 @@ async function main(): Promise<void> {
     const response: CompleteResponse = await client.complete(request, { timeoutMs: 1000 });
     const text: string = response.message?.content ?? '';
     const usage: Usage | null = response.usage;
+    const servedBy: ServedBy | null = response.servedBy;
+    const answeredBy: string = servedBy?.keyRef ?? '';
     void text;
     void usage;
+    void answeredBy;
 
     const controller = new AbortController();
     const stream = client.streamComplete(request, { signal: controller.signal, deadline: Date.now() + 5000 });
@@ -42,6 +45,8 @@ async function main(): Promise<void> {
     const finalText: string = merged.message.content;
     const accumulator = new StreamAccumulator().add({ id: 'c', model: 'm', contentDelta: 'a', toolCallDeltas: [], finishReason: 'FINISH_REASON_STOP', usage: null, servedBy: null });
     const message: Message = accumulator.finalMessage();
+    const streamedBy: ServedBy | null = accumulator.servedBy ?? merged.servedBy;
+    void streamedBy;
     void finalText;
     void message;
 
@@ -53,6 +58,9 @@ async function main(): Promise<void> {
     if (err instanceof SidecarError && err.code === status.RESOURCE_EXHAUSTED) {
       const wait: number = err.retryDelayMs ?? 1000;
       const reason: string | undefined = err.reason;
+      if (err.reason === ErrorReason.BUDGET_EXHAUSTED || !err.retryable) return;
+      const shared: 'SHARED_LIMIT' = ErrorReason.SHARED_LIMIT;
+      void shared;
       const fields: string[] = err.fieldViolations.map((v) => v.field);
       void wait;
       void reason;
@@ -69,6 +77,9 @@ const missingKeyRef: CompleteRequest = { keyRef: 5, model: 'm', messages: [] };
 const badRole: CompleteRequest = { keyRef: 'k', model: 'm', messages: [{ role: 'ROLE_BOSS' }] };
 // @ts-expect-error a tool choice is a mode or a function name, not both
 const bothChoices: CompleteRequest = { keyRef: 'k', model: 'm', messages: [], toolChoice: { mode: 'TOOL_CHOICE_MODE_AUTO', functionName: 'f' } };
+// @ts-expect-error not a reason of the contract
+const noSuchReason = ErrorReason.NO_SUCH_REASON;
+void noSuchReason;
 void missingKeyRef;
 void badRole;
 void bothChoices;
