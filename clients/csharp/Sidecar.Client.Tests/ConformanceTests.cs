@@ -22,7 +22,8 @@ public sealed class ConformanceTests(ConformanceTests.DaemonFixture daemon) : IC
     // Unknown keys fail loudly: a new kind of expectation must not be silently ignored.
     private static readonly string[] FileKeys = ["comment", "cases"];
     private static readonly string[] CaseKeys = ["name", "comment", "rpc", "request", "expect", "deadlineMs", "cancelAfterChunks", "cancelAfterMs", "readiness"];
-    private static readonly string[] ExpectKeys = ["text", "minChunks", "finishReason", "usage", "toolCalls", "code", "reason", "fieldViolation", "retryDelayMs", "notReady"];
+    private static readonly string[] ExpectKeys = ["text", "minChunks", "finishReason", "usage", "toolCalls", "code", "reason", "fieldViolation", "retryDelayMs", "notReady", "servedBy"];
+    private static readonly string[] ServedByKeys = ["keyRef", "model", "attempts", "cached"];
     private static readonly string[] ReadinessKeys = ["socketAppearsAfterMs", "readyTimeoutMs"];
 
     /// <summary>One channel for all cases, ready before the first.</summary>
@@ -98,9 +99,14 @@ public sealed class ConformanceTests(ConformanceTests.DaemonFixture daemon) : IC
         {
             problems.Add("cancelAfterMs on a stream");
         }
-        if (Has(expect, "code") && (Has(expect, "finishReason") || Has(expect, "usage") || Has(expect, "toolCalls")))
+        if (Has(expect, "code") && (Has(expect, "finishReason") || Has(expect, "usage") || Has(expect, "toolCalls") || Has(expect, "servedBy")))
         {
-            problems.Add("a failing call has no finishReason, usage or toolCalls");
+            problems.Add("a failing call has no finishReason, usage, toolCalls or servedBy");
+        }
+        if (expect.TryGetProperty("servedBy", out var servedBy)
+            && (UnknownKeys(servedBy, ServedByKeys).Any() || ServedByKeys.Any(k => !Has(servedBy, k))))
+        {
+            problems.Add($"servedBy needs exactly {string.Join(", ", ServedByKeys)}");
         }
         if (!Has(expect, "code") && (Has(expect, "reason") || Has(expect, "fieldViolation") || Has(expect, "retryDelayMs")))
         {
@@ -118,7 +124,7 @@ public sealed class ConformanceTests(ConformanceTests.DaemonFixture daemon) : IC
     }
 
     /// <summary>What a call produced; a stream that failed keeps what arrived before the error.</summary>
-    private sealed record Outcome(string Text, int ContentChunks, FinishReason FinishReason, Usage? Usage, List<ToolCall> ToolCalls, RpcException? Error = null);
+    private sealed record Outcome(string Text, int ContentChunks, FinishReason FinishReason, Usage? Usage, List<ToolCall> ToolCalls, ServedBy? ServedBy, RpcException? Error = null);
 
     [ConformanceTheory]
     [MemberData(nameof(CaseNames))]
@@ -235,6 +241,9 @@ public sealed class ConformanceTests(ConformanceTests.DaemonFixture daemon) : IC
         }
 
         Assert.True(error is null, $"the call failed: {error?.StatusCode} {error?.GetErrorReason()} {error?.Status.Detail}");
+        // The contract, on every answer: served_by names who answered (on a stream, the last chunk).
+        Assert.True(outcome.ServedBy is { KeyRef.Length: > 0, Attempts: >= 1 },
+            $"contract: the answer's served_by is {outcome.ServedBy}, want a key_ref and attempts >= 1");
         if (expect.TryGetProperty("text", out var text))
         {
             Assert.Equal(text.GetString(), outcome.Text);
@@ -271,6 +280,10 @@ public sealed class ConformanceTests(ConformanceTests.DaemonFixture daemon) : IC
                     $"arguments {got.ArgumentsJson}, want {want.ArgumentsJson}");
             }
         }
+        if (expect.TryGetProperty("servedBy", out var servedBy))
+        {
+            Assert.Equal(JsonParser.Default.Parse<ServedBy>(servedBy.GetRawText()), outcome.ServedBy);
+        }
     }
 
     private static async Task<Outcome> CompleteAsync(SidecarChannel channel, CompleteRequest request, DateTime? deadline, int cancelAfterMs)
@@ -284,7 +297,7 @@ public sealed class ConformanceTests(ConformanceTests.DaemonFixture daemon) : IC
         {
             var response = await channel.Completions.CompleteAsync(request, deadline: deadline, cancellationToken: cts.Token);
             Assert.Equal(Role.Assistant, response.Message?.Role);
-            return new Outcome(response.Message?.Content ?? "", 0, response.FinishReason, response.Usage, [.. response.Message?.ToolCalls ?? []]);
+            return new Outcome(response.Message?.Content ?? "", 0, response.FinishReason, response.Usage, [.. response.Message?.ToolCalls ?? []], response.ServedBy);
         }
         catch (RpcException ex)
         {
@@ -297,7 +310,7 @@ public sealed class ConformanceTests(ConformanceTests.DaemonFixture daemon) : IC
         }
     }
 
-    private static Outcome Failed(RpcException error) => new("", 0, FinishReason.Unspecified, null, [], error);
+    private static Outcome Failed(RpcException error) => new("", 0, FinishReason.Unspecified, null, [], null, error);
 
     private static async Task<Outcome> StreamAsync(SidecarChannel channel, CompleteRequest request, DateTime? deadline, int cancelAfterChunks)
     {
@@ -312,8 +325,8 @@ public sealed class ConformanceTests(ConformanceTests.DaemonFixture daemon) : IC
                 if (chunks.Count > 0)
                 {
                     var previous = chunks[^1];
-                    Assert.True(previous.FinishReason == FinishReason.Unspecified && previous.Usage is null,
-                        $"contract: chunk {chunks.Count} carried finish_reason/usage but was not the last chunk");
+                    Assert.True(previous.FinishReason == FinishReason.Unspecified && previous.Usage is null && previous.ServedBy is null,
+                        $"contract: chunk {chunks.Count} carried finish_reason/usage/served_by but was not the last chunk");
                 }
                 chunks.Add(chunk);
                 if (cancelAfterChunks > 0 && chunks.Count == cancelAfterChunks)
@@ -358,6 +371,7 @@ public sealed class ConformanceTests(ConformanceTests.DaemonFixture daemon) : IC
             last?.FinishReason ?? FinishReason.Unspecified,
             last?.Usage,
             [.. toolCalls.Values],
+            last?.ServedBy,
             error);
     }
 

@@ -18,6 +18,7 @@ public sealed class StreamAccumulatorTests
         {
             FinishReason = FinishReason.ToolCalls,
             Usage = new Usage { PromptTokens = 3, CompletionTokens = 4, TotalTokens = 7 },
+            ServedBy = new ServedBy { KeyRef = "pool-b", Model = "m-2024", Attempts = 2 },
         });
 
         var response = accumulator.ToResponse();
@@ -34,6 +35,8 @@ public sealed class StreamAccumulatorTests
             response.Message.ToolCalls);
         Assert.Equal(FinishReason.ToolCalls, response.FinishReason);
         Assert.Equal(7, response.Usage.TotalTokens);
+        Assert.Equal(new ServedBy { KeyRef = "pool-b", Model = "m-2024", Attempts = 2 }, response.ServedBy);
+        Assert.Same(response.ServedBy, accumulator.ServedBy);
     }
 
     [Fact]
@@ -45,6 +48,7 @@ public sealed class StreamAccumulatorTests
         Assert.Throws<InvalidOperationException>(accumulator.FinalMessage);
         Assert.Equal("partial", accumulator.Content);
         Assert.False(accumulator.IsFinished);
+        Assert.Null(accumulator.ServedBy);
     }
 
     [Fact]

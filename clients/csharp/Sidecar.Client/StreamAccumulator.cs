@@ -5,8 +5,8 @@ namespace Sidecar.Client;
 
 /// <summary>
 /// Merges the chunks of a <c>StreamComplete</c> call into the answer <c>Complete</c> would have
-/// given: the content, the tool calls (their deltas merged by <c>index</c>), the finish reason and
-/// the usage. Not thread-safe: one per stream.
+/// given: the content, the tool calls (their deltas merged by <c>index</c>), and the last chunk's
+/// finish reason, usage and served_by (who answered). Not thread-safe: one per stream.
 /// </summary>
 /// <example>
 /// <code>
@@ -37,6 +37,9 @@ public sealed class StreamAccumulator
 
     /// <summary>The usage of the last chunk; <see langword="null"/> until then (or when the upstream reported none).</summary>
     public Usage? Usage { get; private set; }
+
+    /// <summary>Who answered (the key reference, the upstream model, the targets tried), from the last chunk; <see langword="null"/> until then.</summary>
+    public ServedBy? ServedBy { get; private set; }
 
     /// <summary>Whether the last chunk (the one with a finish reason) has been added.</summary>
     public bool IsFinished => FinishReason != FinishReason.Unspecified;
@@ -75,6 +78,10 @@ public sealed class StreamAccumulator
         {
             Usage = chunk.Usage;
         }
+        if (chunk.ServedBy is not null)
+        {
+            ServedBy = chunk.ServedBy;
+        }
         FinishReason = chunk.FinishReason;
     }
 
@@ -91,7 +98,7 @@ public sealed class StreamAccumulator
         return message;
     }
 
-    /// <summary>The answer as <c>Complete</c> returns it: id, model, <see cref="FinalMessage"/>, finish reason, usage.</summary>
+    /// <summary>The answer as <c>Complete</c> returns it: id, model, <see cref="FinalMessage"/>, finish reason, usage, served_by.</summary>
     /// <exception cref="InvalidOperationException">The stream has not finished.</exception>
     public CompleteResponse ToResponse()
     {
@@ -99,6 +106,10 @@ public sealed class StreamAccumulator
         if (Usage is not null)
         {
             response.Usage = Usage;
+        }
+        if (ServedBy is not null)
+        {
+            response.ServedBy = ServedBy;
         }
         return response;
     }

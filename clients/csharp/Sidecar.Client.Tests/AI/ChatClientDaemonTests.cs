@@ -65,6 +65,8 @@ public sealed class ChatClientDaemonTests : IDisposable
         var result = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>());
         Assert.Equal("call_1", result.CallId);
         Assert.True(response.Usage?.TotalTokenCount > 0, "usage of both calls");
+        Assert.Equal(new ServedBy { KeyRef = "fake", Model = "fake-tools", Attempts = 1 }, response.AdditionalProperties?[SidecarChatResponseKeys.ServedBy]);
+        Assert.Equal(new ServedBy { KeyRef = "fake", Model = "fake-tools", Attempts = 1 }, response.GetServedBy());
     }
 
     [ConformanceFact]
@@ -84,6 +86,7 @@ public sealed class ChatClientDaemonTests : IDisposable
         Assert.Equal(["Paris"], cities);
         Assert.EndsWith("tool call_1 said: sunny in Paris", response.Text);
         Assert.Equal(ChatFinishReason.Stop, updates.Last(u => u.FinishReason is not null).FinishReason);
+        Assert.Equal(new ServedBy { KeyRef = "fake", Model = "fake-tools", Attempts = 1 }, response.GetServedBy());
     }
 
     [ConformanceFact]
@@ -103,6 +106,8 @@ public sealed class ChatClientDaemonTests : IDisposable
         Assert.Equal(unary.Message.ToolCalls, streamed.Message.ToolCalls);
         Assert.Equal("""{"city":"Paris"}""", streamed.Message.ToolCalls.Single().ArgumentsJson);
         Assert.Equal(unary.Usage, streamed.Usage);
+        Assert.Equal(unary.ServedBy, streamed.ServedBy);
+        Assert.Equal(new ServedBy { KeyRef = "fake", Model = "fake-tools", Attempts = 1 }, streamed.ServedBy);
     }
 
     [ConformanceFact]

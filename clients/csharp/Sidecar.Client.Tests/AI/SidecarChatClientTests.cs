@@ -46,6 +46,7 @@ public sealed class SidecarChatClientTests : IAsyncLifetime
                 },
                 FinishReason = FinishReason.ToolCalls,
                 Usage = new Usage { PromptTokens = 10, CompletionTokens = 5, TotalTokens = 15, CachedPromptTokens = 3, ReasoningTokens = 2 },
+                ServedBy = new ServedBy { KeyRef = "team-a-fallback", Model = "gpt-x-azure", Attempts = 2 },
             });
         };
         using var chat = new SidecarChatClient(_client);
@@ -64,6 +65,10 @@ public sealed class SidecarChatClientTests : IAsyncLifetime
         Assert.NotNull(calls[1].Exception); // malformed arguments are reported, not dropped
         Assert.Equal((10L, 5L, 15L, 3L, 2L),
             (response.Usage!.InputTokenCount, response.Usage.OutputTokenCount, response.Usage.TotalTokenCount, response.Usage.CachedInputTokenCount, response.Usage.ReasoningTokenCount));
+        Assert.True(response.AdditionalProperties!.TryGetValue<ServedBy>(SidecarChatResponseKeys.ServedBy, out var servedBy));
+        Assert.Equal(new ServedBy { KeyRef = "team-a-fallback", Model = "gpt-x-azure", Attempts = 2 }, servedBy);
+        Assert.Same(servedBy, response.Messages.Single().AdditionalProperties![SidecarChatResponseKeys.ServedBy]);
+        Assert.Same(servedBy, response.GetServedBy());
     }
 
     [Fact]
@@ -78,6 +83,7 @@ public sealed class SidecarChatClientTests : IAsyncLifetime
             {
                 Id = "c2", Model = "m", FinishReason = FinishReason.ToolCalls,
                 Usage = new Usage { PromptTokens = 4, CompletionTokens = 1, TotalTokens = 5 },
+                ServedBy = new ServedBy { KeyRef = "team-a", Model = "m", Attempts = 1, Cached = true },
             });
         };
         using var chat = new SidecarChatClient(_client);
@@ -95,8 +101,31 @@ public sealed class SidecarChatClientTests : IAsyncLifetime
         var call = Assert.Single(last.Contents.OfType<FunctionCallContent>());
         Assert.Equal("Rome", call.Arguments!["city"]!.ToString());
         Assert.Single(updates.SelectMany(u => u.Contents).OfType<FunctionCallContent>()); // once, whole
+        var servedBy = new ServedBy { KeyRef = "team-a", Model = "m", Attempts = 1, Cached = true };
+        Assert.All(updates[..^1], u => Assert.Null(u.AdditionalProperties)); // served_by comes with the last update only
+        Assert.Equal(servedBy, last.AdditionalProperties![SidecarChatResponseKeys.ServedBy]);
         var response = updates.ToChatResponse();
         Assert.Equal(5, response.Usage!.TotalTokenCount);
+        Assert.Equal(servedBy, response.Messages.Single().AdditionalProperties![SidecarChatResponseKeys.ServedBy]); // merged into the message
+        Assert.Equal(servedBy, response.GetServedBy());
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_AnswerWithoutServedBy_HasNoAdditionalProperties()
+    {
+        _fake.Complete = call => call.WriteAsync(new CompleteResponse
+        {
+            Message = new Message { Role = Role.Assistant, Content = "hi" },
+            FinishReason = FinishReason.Stop,
+        });
+        using var chat = new SidecarChatClient(_client);
+
+        var response = await chat.GetResponseAsync("hi").WithTimeout();
+
+        Assert.Null(response.AdditionalProperties);
+        Assert.Null(response.Messages.Single().AdditionalProperties);
+        Assert.Null(response.GetServedBy());
+        Assert.Null(response.ModelId);
     }
 
     [Fact]

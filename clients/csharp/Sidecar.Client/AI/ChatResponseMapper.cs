@@ -13,16 +13,26 @@ internal static class ChatResponseMapper
         {
             MessageId = response.Id,
             RawRepresentation = response.Message,
+            // On the message too: where ToChatResponse() puts a streamed answer's, so that both paths
+            // (and each round of a tool loop) say who answered in the same place.
+            AdditionalProperties = ToAdditionalProperties(response.ServedBy),
         };
         return new ChatResponse(message)
         {
             ResponseId = response.Id,
-            ModelId = response.Model,
+            // The model the upstream says answered; served_by's is the name sent to it (after the
+            // key_ref's ModelMap), the closest thing when the upstream names none.
+            ModelId = response.Model.Length > 0 ? response.Model : response.ServedBy?.Model,
             FinishReason = ToFinishReason(response.FinishReason),
             Usage = ToUsage(response.Usage),
+            AdditionalProperties = ToAdditionalProperties(response.ServedBy),
             RawRepresentation = response,
         };
     }
+
+    /// <summary>served_by under <see cref="SidecarChatResponseKeys.ServedBy"/>; <see langword="null"/> (no bag) without it.</summary>
+    public static AdditionalPropertiesDictionary? ToAdditionalProperties(ServedBy? servedBy) =>
+        servedBy is null ? null : new AdditionalPropertiesDictionary { [SidecarChatResponseKeys.ServedBy] = servedBy };
 
     public static List<AIContent> ToContents(Message? message)
     {

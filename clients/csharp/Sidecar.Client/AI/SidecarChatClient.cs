@@ -6,7 +6,9 @@ namespace Sidecar.Client.AI;
 
 /// <summary>
 /// The sidecar as a Microsoft.Extensions.AI <see cref="IChatClient"/>: answers, streams, function
-/// calls (so <c>UseFunctionInvocation()</c> runs tool loops), usage and finish reasons.
+/// calls (so <c>UseFunctionInvocation()</c> runs tool loops), usage and finish reasons; who answered
+/// (served_by) is in <c>AdditionalProperties</c> under <see cref="SidecarChatResponseKeys.ServedBy"/>
+/// (<see cref="SidecarChatResponseExtensions.GetServedBy"/> reads it).
 /// <see cref="ChatOptions.ModelId"/> picks the model (else the client's default);
 /// <see cref="SidecarChatOptionKeys"/> lists the <see cref="ChatOptions.AdditionalProperties"/> it
 /// reads (the key reference among them). Errors are the daemon's <c>RpcException</c>s; options the
@@ -74,6 +76,7 @@ public sealed class SidecarChatClient : IChatClient
                 {
                     update.Contents.Add(new UsageContent(usage));
                 }
+                update.AdditionalProperties = ChatResponseMapper.ToAdditionalProperties(chunk.ServedBy);
             }
             if (update.Contents.Count > 0 || update.FinishReason is not null)
             {
