@@ -22,10 +22,9 @@ def complete_with_retry(client: sc.Client, request: pb.CompleteRequest, attempts
         try:
             return client.complete(request)
         except grpc.RpcError as e:
-            delay = sc.retry_delay(e)
-            if delay is None or attempt == attempts:
+            if not sc.is_retryable(e) or attempt == attempts:
                 raise
-            time.sleep(delay)
+            time.sleep(sc.retry_delay(e) or 0.0)
     raise AssertionError("unreachable")
 
 
