@@ -12,6 +12,15 @@ internal static class CallerAuthorizer
 {
     public static void Authorize(ResolvedKey key, PeerCredentials? peer)
     {
+        if (key.Routing.IsInternal)
+        {
+            // It serves other key refs as a pool member or fallback; those authorize their callers.
+            throw new SidecarException(
+                SidecarError.KeyRefForbidden,
+                $"key_ref '{key.KeyRef}' is internal: it serves other key refs and cannot be named.",
+                metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef });
+        }
+
         if (key.AllowedUids is null && key.AllowedGids is null)
         {
             return;

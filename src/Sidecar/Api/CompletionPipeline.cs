@@ -5,21 +5,22 @@ using Sidecar.Errors;
 using Sidecar.Keys;
 using Sidecar.Resilience;
 using Sidecar.ResponseCache;
-using Sidecar.Upstream;
+using Sidecar.Routing;
 using Sidecar.V1;
 
 namespace Sidecar.Api;
 
 /// <summary>
 /// The one path every call takes, whatever door it came through: admission (shutdown, deadline),
-/// validation, key resolution, caller authorization, then the provider (limits, resilience, upstream).
+/// validation, key resolution, caller authorization, then the router, which picks each target in turn
+/// (limits, resilience, upstream: docs/design.md, "Routing").
 /// It writes one log line, one span and the request metrics per call, and turns every failure into a
 /// <see cref="CallFailedException"/> that the door renders in its own shape (docs/design.md, "The request path").
 /// </summary>
 internal sealed class CompletionPipeline(
     RequestValidator validator,
     KeyResolver keys,
-    ChatProviders providers,
+    Router router,
     CachedResponses responses,
     CallTracker calls,
     CallDeadlines deadlines,
@@ -35,12 +36,11 @@ internal sealed class CompletionPipeline(
         {
             using var call = calls.Enter(door.Aborted);
             using var deadline = outcome.Deadline = deadlines.Start(door.CallerDeadline, call.Token);
-            var (key, provider) = Prepare(request, door, outcome);
+            var key = Prepare(request, door, outcome);
             var upstreamStart = time.GetTimestamp();
-            var response = await responses.CompleteAsync(request, key, token => provider.CompleteAsync(request, key, deadline.Deadline, token), deadline.Token).ConfigureAwait(false);
+            var response = await responses.CompleteAsync(request, key, token => router.CompleteAsync(request, key, deadline.Deadline, outcome.Route, token), deadline.Token).ConfigureAwait(false);
             outcome.UpstreamTicks = time.GetTimestamp() - upstreamStart;
             outcome.Usage = response.ServedBy is { Cached: true } ? null : response.Usage;
-            response.ServedBy ??= ServedByKey(key, request);
             return response;
         }
         catch (Exception ex)
@@ -67,8 +67,8 @@ internal sealed class CompletionPipeline(
         {
             using var call = calls.Enter(door.Aborted);
             using var deadline = outcome.Deadline = deadlines.Start(door.CallerDeadline, call.Token);
-            var (key, provider) = Prepare(request, door, outcome);
-            await using var chunks = responses.StreamAsync(request, key, token => provider.StreamAsync(request, key, deadline.Deadline, token), door.CacheHit, deadline.Token)
+            var key = Prepare(request, door, outcome);
+            await using var chunks = responses.StreamAsync(request, key, token => router.StreamAsync(request, key, deadline.Deadline, outcome.Route, committed: null, token), door.CacheHit, deadline.Token)
                 .GetAsyncEnumerator(deadline.Token);
             var first = true;
             while (true)
@@ -94,11 +94,6 @@ internal sealed class CompletionPipeline(
                     outcome.Usage = chunk.Usage;
                 }
 
-                if (chunk.FinishReason != FinishReason.Unspecified)
-                {
-                    chunk.ServedBy ??= ServedByKey(key, request);
-                }
-
                 await write(chunk, door.Aborted).ConfigureAwait(false);
             }
         }
@@ -116,11 +111,7 @@ internal sealed class CompletionPipeline(
     /// <summary>The model label of a call that never reached a key (invalid, unknown key_ref, forbidden).</summary>
     internal const string UnknownLabel = "unknown";
 
-    /// <summary>The caller's own key ref answered, on the first target tried.</summary>
-    private static ServedBy ServedByKey(ResolvedKey key, CompleteRequest request) =>
-        new() { KeyRef = key.KeyRef, Model = request.Model, Attempts = 1 };
-
-    private (ResolvedKey Key, IChatProvider Provider) Prepare(CompleteRequest request, CallDoor door, CallOutcome outcome)
+    private ResolvedKey Prepare(CompleteRequest request, CallDoor door, CallOutcome outcome)
     {
         validator.Validate(request);
         var key = keys.Resolve(request.KeyRef);
@@ -134,7 +125,7 @@ internal sealed class CompletionPipeline(
         // spelled as configured. Rejected calls are labelled "unknown", so junk cannot take the slots.
         outcome.LabelKeyRef = key.KeyRef;
         outcome.LabelModel = request.Model;
-        return (key, providers.For(key.Provider));
+        return key;
     }
 
     private CallFailedException Fail(Exception exception, CallDoor door, CompleteRequest request, CallOutcome outcome)
@@ -167,7 +158,7 @@ internal sealed class CompletionPipeline(
         var code = outcome.Code;
         var codeName = CodeNames.Of(code);
         double? upstreamSeconds = outcome.UpstreamTicks > 0 ? (double)outcome.UpstreamTicks / time.TimestampFrequency : null;
-        metrics.RequestFinished(rpc, outcome.LabelModel ?? UnknownLabel, codeName, elapsed.TotalSeconds, upstreamSeconds);
+        metrics.RequestFinished(rpc, outcome.LabelModel ?? UnknownLabel, codeName, elapsed.TotalSeconds, upstreamSeconds, outcome.Route.Target ?? SidecarMetrics.NoTarget);
         if (outcome.LabelKeyRef is { } labelKeyRef && outcome.LabelModel is { } labelModel)
         {
             metrics.Tokens(labelKeyRef, labelModel, code == StatusCode.OK ? outcome.Usage : null);
@@ -208,6 +199,9 @@ internal sealed class CompletionPipeline(
         public CallDeadline? Deadline { get; set; }
 
         public V1.Usage? Usage { get; set; }
+
+        /// <summary>The target the router is on, and the attempts so far.</summary>
+        public RouteProgress Route { get; } = new();
 
         /// <summary>The key_ref as configured, once the call reached a key; null before.</summary>
         public string? LabelKeyRef { get; set; }

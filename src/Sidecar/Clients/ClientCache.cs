@@ -52,6 +52,9 @@ internal sealed class ClientCache : IDisposable
     /// <summary>The key ref's entry, made on first use.</summary>
     public KeyEntry Entry(ResolvedKey key) => _entries.GetOrAdd(key.KeyRef, 0, static (name, _) => new KeyEntry(name));
 
+    /// <summary>The key ref's entry when it has one; never makes one.</summary>
+    public KeyEntry? Peek(ResolvedKey key) => _entries.TryGet(key.KeyRef, out var entry) ? entry : null;
+
     public OpenAIClient GetOrCreate(ResolvedKey key)
     {
         var entry = Entry(key);

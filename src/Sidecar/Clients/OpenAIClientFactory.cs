@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using OpenAI;
+using Sidecar.Configuration;
 using Sidecar.Keys;
 
 namespace Sidecar.Clients;
@@ -11,6 +12,9 @@ namespace Sidecar.Clients;
 /// </summary>
 internal sealed class OpenAIClientFactory(UpstreamHttpPool pool) : IOpenAIClientFactory
 {
+    // The SDK insists on a credential; with api-key or no auth, this stands in and never carries the key.
+    private const string NoBearer = "unused";
+
     public OpenAIClient Create(ResolvedKey key)
     {
         var clientOptions = new OpenAIClientOptions
@@ -23,6 +27,13 @@ internal sealed class OpenAIClientFactory(UpstreamHttpPool pool) : IOpenAIClient
             NetworkTimeout = Timeout.InfiniteTimeSpan,
             UserAgentApplicationId = "sidecar",
         };
-        return new OpenAIClient(new ApiKeyCredential(key.Secret), clientOptions);
+        var routing = key.Routing;
+        if (routing.Auth != AuthMode.Bearer || routing.Headers.Count > 0)
+        {
+            clientOptions.AddPolicy(new TargetHeadersPolicy(routing, key.Secret), PipelinePosition.BeforeTransport);
+        }
+
+        var bearer = routing.Auth == AuthMode.Bearer ? key.Secret : NoBearer;
+        return new OpenAIClient(new ApiKeyCredential(bearer), clientOptions);
     }
 }

@@ -31,7 +31,8 @@ internal sealed class KeyRefOptionsValidator : IOptionsValidator
             problems.Add($"{path}:Provider must be '{Providers.OpenAI}' or '{Providers.Echo}' (got '{key.Provider}').");
         }
 
-        if (provider == Providers.OpenAI)
+        // A pool has no target of its own, and Auth: none sends no key (docs/design.md, "Routing").
+        if (provider == Providers.OpenAI && key.Pool.Count == 0 && !(AuthModes.TryParse(key.Auth, out var auth) && auth == AuthMode.None))
         {
             if (string.IsNullOrWhiteSpace(key.ApiKey))
             {

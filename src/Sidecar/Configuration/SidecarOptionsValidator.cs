@@ -12,6 +12,7 @@ internal sealed class SidecarOptionsValidator
     [
         new ListenerOptionsValidator(),
         new KeyRefOptionsValidator(),
+        new RoutingValidation(),
         new ClientCacheOptionsValidator(),
         new LimitsOptionsValidator(),
         new UpstreamOptionsValidator(),

@@ -12,6 +12,9 @@ internal sealed class SidecarMetrics : IDisposable
 {
     public const string MeterName = "Sidecar";
 
+    /// <summary>The <c>target</c> label of a call that reached no target (refused before, or by validation).</summary>
+    public const string NoTarget = "none";
+
     // LLM calls last from milliseconds to minutes; the daemon's own share is microseconds.
     private static readonly InstrumentAdvice<double> CallBuckets = new()
     {
@@ -37,6 +40,7 @@ internal sealed class SidecarMetrics : IDisposable
     private readonly Counter<long> _upstreamRetries;
     private readonly UpDownCounter<long> _inFlightStreams;
     private readonly Counter<long> _localLimitRefusals;
+    private readonly Counter<long> _fallbacks;
     private readonly BoundedLabel _models = new(limit: 100);
     private readonly BoundedLabel _keyRefs = new(limit: 100);
 
@@ -56,6 +60,7 @@ internal sealed class SidecarMetrics : IDisposable
         _upstreamRetries = _meter.CreateCounter<long>("sidecar.upstream.retries", description: "Attempts that were retries of a failed one.");
         _inFlightStreams = _meter.CreateUpDownCounter<long>("sidecar.streams.in_flight", description: "Streams being relayed now.");
         _localLimitRefusals = _meter.CreateCounter<long>("sidecar.limits.refused", description: "Calls refused by a local limit, by limit (streams, rate, concurrency).");
+        _fallbacks = _meter.CreateCounter<long>("sidecar.upstream.fallbacks", description: "Calls a target handed on to the next one (pool member or fallback), by from, to and reason.");
     }
 
     public Meter Meter => _meter;
@@ -112,13 +117,19 @@ internal sealed class SidecarMetrics : IDisposable
         }
     }
 
-    public void RequestFinished(string rpc, string model, string code, double seconds, double? upstreamSeconds)
+    /// <summary>A call moved from one target to the next; both are configured key refs, the reason a contract name.</summary>
+    public void Fallback(string from, string to, string reason) =>
+        _fallbacks.Add(1, new TagList { { "from", _keyRefs.Of(from) }, { "to", _keyRefs.Of(to) }, { "reason", reason } });
+
+    /// <param name="target">The key ref of the target that answered, or was tried last; <c>none</c> when the call reached none.</param>
+    public void RequestFinished(string rpc, string model, string code, double seconds, double? upstreamSeconds, string target = NoTarget)
     {
         var tags = new TagList
         {
             { "rpc", rpc },
             { "model", _models.Of(model) },
             { "code", code },
+            { "target", target == NoTarget ? NoTarget : _keyRefs.Of(target) },
         };
         _requests.Add(1, tags);
         _duration.Record(seconds, new KeyValuePair<string, object?>("rpc", rpc), new KeyValuePair<string, object?>("code", code));

@@ -14,6 +14,7 @@ using Sidecar.Keys;
 using Sidecar.OpenAIHttp;
 using Sidecar.Resilience;
 using Sidecar.ResponseCache;
+using Sidecar.Routing;
 using Sidecar.Shared;
 using Sidecar.Upstream;
 using Sidecar.V1;
@@ -93,6 +94,9 @@ internal static class SidecarApp
         services.AddSingleton<OpenAIChatProvider>();
         services.AddSingleton<EchoChatProvider>();
         services.AddSingleton<ChatProviders>();
+        services.AddSingleton<IReasonNames, ReasonNames>();
+        services.AddSingleton<RoutePlans>();
+        services.AddSingleton<Router>();
         services.AddSingleton<RequestValidator>();
         services.AddSingleton<CompletionPipeline>();
         services.AddOpenAIHttp();

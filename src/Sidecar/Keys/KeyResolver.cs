@@ -108,7 +108,11 @@ internal sealed class KeyResolver : IDisposable
         var provider = configured.Provider.Trim().ToLowerInvariant();
         var endpoint = new Uri(configured.Endpoint ?? options.DefaultEndpoint);
         var models = configured.Models.Count == 0 ? null : configured.Models.ToFrozenSet(StringComparer.Ordinal);
-        var secret = provider == Providers.Echo && string.IsNullOrEmpty(configured.ApiKey)
+        AuthModes.TryParse(configured.Auth, out var auth);
+        var isPool = configured.Pool.Count > 0;
+
+        // A pool has no target of its own, and Auth: none sends no key: neither has a secret to read.
+        var secret = isPool || auth == AuthMode.None || (provider == Providers.Echo && string.IsNullOrEmpty(configured.ApiKey))
             ? string.Empty
             : Checked(keyRef, ReadConfiguredSecret(keyRef, configured.ApiKey ?? string.Empty));
         return new ResolvedKey(
@@ -119,7 +123,27 @@ internal sealed class KeyResolver : IDisposable
             Fingerprint(secret),
             models,
             SetOrNull(configured.AllowedUids),
-            SetOrNull(configured.AllowedGids));
+            SetOrNull(configured.AllowedGids),
+            Routing(keyRef, configured, auth, isPool));
+    }
+
+    /// <summary>The key ref's routing settings, with its extra headers' values read like secrets (and checked the same way).</summary>
+    private KeyRouting Routing(string keyRef, KeyRefOptions configured, AuthMode auth, bool isPool)
+    {
+        if (auth == AuthMode.Bearer && configured.Headers.Count == 0 && configured.ModelMap.Count == 0 && !isPool && !configured.Internal)
+        {
+            return KeyRouting.Plain;
+        }
+
+        var headers = new List<KeyValuePair<string, string>>(configured.Headers.Count);
+        foreach (var (name, spec) in configured.Headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            headers.Add(new(name.Trim(), Checked(keyRef, ReadConfiguredSecret(keyRef, spec))));
+        }
+
+        var fingerprint = headers.Count == 0 ? null : Fingerprint(string.Join("\n", headers.Select(h => $"{h.Key.ToLowerInvariant()}:{h.Value}")));
+        var modelMap = configured.ModelMap.Count == 0 ? null : configured.ModelMap.ToFrozenDictionary(m => m.Key, m => m.Value.Trim(), StringComparer.Ordinal);
+        return new KeyRouting(auth, headers, fingerprint, modelMap, isPool, configured.Internal);
     }
 
     private string ReadConfiguredSecret(string keyRef, string spec)

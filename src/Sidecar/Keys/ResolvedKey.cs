@@ -1,3 +1,5 @@
+using Sidecar.Configuration;
+
 namespace Sidecar.Keys;
 
 /// <summary>
@@ -16,8 +18,10 @@ internal sealed class ResolvedKey
         string fingerprint,
         IReadOnlySet<string>? models,
         IReadOnlySet<uint>? allowedUids = null,
-        IReadOnlySet<uint>? allowedGids = null)
+        IReadOnlySet<uint>? allowedGids = null,
+        KeyRouting? routing = null)
     {
+        Routing = routing ?? KeyRouting.Plain;
         AllowedUids = allowedUids;
         AllowedGids = allowedGids;
         KeyRef = keyRef;
@@ -26,7 +30,10 @@ internal sealed class ResolvedKey
         Secret = secret;
         Fingerprint = fingerprint;
         Models = models;
-        CacheKey = string.Concat(keyRef, "|", fingerprint, "|", endpoint.AbsoluteUri);
+        // Everything that changes the client: the secret, where it goes, how the key is sent, the extra headers.
+        CacheKey = Routing.HeadersFingerprint is { } headers
+            ? string.Concat(keyRef, "|", fingerprint, "|", endpoint.AbsoluteUri, "|", Routing.AuthName, "|", headers)
+            : string.Concat(keyRef, "|", fingerprint, "|", endpoint.AbsoluteUri, "|", Routing.AuthName);
         Generation = Interlocked.Increment(ref s_generations);
     }
 
@@ -52,7 +59,10 @@ internal sealed class ResolvedKey
     /// <summary>Caller primary gids allowed to use this key ref; null when no gid list is configured.</summary>
     public IReadOnlySet<uint>? AllowedGids { get; }
 
-    /// <summary>(key_ref, fingerprint, endpoint): one upstream client exists per distinct value.</summary>
+    /// <summary>How the key is sent, extra headers, model aliases, and whether this key ref is a pool or internal.</summary>
+    public KeyRouting Routing { get; }
+
+    /// <summary>(key_ref, fingerprint, endpoint, auth, headers' fingerprint): one upstream client exists per distinct value.</summary>
     public string CacheKey { get; }
 
     /// <summary>Orders resolutions: a larger value was resolved later, so a rotation is never undone by a

@@ -3,6 +3,7 @@ using Sidecar.Api;
 using Sidecar.Configuration;
 using Sidecar.Errors;
 using Sidecar.Keys;
+using Sidecar.Routing;
 using Sidecar.Upstream;
 
 namespace Sidecar.OpenAIHttp;
@@ -12,7 +13,7 @@ namespace Sidecar.OpenAIHttp;
 /// one, else its upstream's list (<see cref="ModelCatalog"/>, cached). The key is resolved and the caller
 /// authorized exactly as for a completion.
 /// </summary>
-internal sealed class ModelsEndpoint(KeyResolver keys, ModelCatalog catalog, TimeProvider time)
+internal sealed class ModelsEndpoint(KeyResolver keys, RoutePlans plans, ModelCatalog catalog, TimeProvider time)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -40,7 +41,10 @@ internal sealed class ModelsEndpoint(KeyResolver keys, ModelCatalog catalog, Tim
             }
             else
             {
-                models = await catalog.ListAsync(key, context.RequestAborted).ConfigureAwait(false);
+                // A pool has no upstream of its own: its first target's list stands for it.
+                var first = plans.For(key.KeyRef).Groups[0].Members[0].KeyRef;
+                var listed = string.Equals(first, key.KeyRef, StringComparison.Ordinal) ? key : keys.Resolve(first);
+                models = await catalog.ListAsync(listed, context.RequestAborted).ConfigureAwait(false);
             }
         }
         catch (SidecarException error)

@@ -96,6 +96,27 @@ internal sealed class CircuitBreakers : IDisposable
     }
 
     /// <summary>
+    /// Whether a breaker would refuse a call to <paramref name="model"/> with this key now: its key's, the
+    /// model's at its endpoint, or the endpoint's is open and its break has not ended (one whose break
+    /// ended lets the next call probe). Reads only; creates no breaker. The router skips such a target.
+    /// </summary>
+    public bool Refuses(ResolvedKey key, string model)
+    {
+        if (!Settings.Enabled)
+        {
+            return false;
+        }
+
+        var now = _time.GetUtcNow();
+        return (_endpoints.TryGetValue(key.Endpoint.Authority, out var endpoint) && IsOpen(endpoint, now))
+            || (_models.TryGet(string.Concat(key.Endpoint.Authority, " ", model), out var forModel) && IsOpen(forModel, now))
+            || (_clients.Peek(key)?.Peek(KeySlot) is { } forKey && forKey.Fingerprint == key.Fingerprint && IsOpen(forKey.Breaker, now));
+
+        static bool IsOpen(Breaker breaker, DateTimeOffset now) =>
+            breaker.State == CircuitState.Isolated || (breaker.State == CircuitState.Open && now < breaker.BrokenUntil);
+    }
+
+    /// <summary>
     /// Every endpoint breaker, and the model and key breakers that are not closed (a closed one is news to
     /// nobody). Each appears once: a key ref holds one breaker, its newest secret's.
     /// </summary>

@@ -83,6 +83,21 @@ internal sealed class LocalLimits : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the key ref's own limits would make a call wait or refuse it now: every concurrency slot
+    /// taken, or no rate token left. Reads only. The router skips such a pool member while another has room.
+    /// </summary>
+    public bool IsFull(ResolvedKey key)
+    {
+        if (_clients.Peek(key)?.Peek(Slot) is not { } limiters)
+        {
+            return false;
+        }
+
+        return limiters.Concurrency?.GetStatistics() is { CurrentAvailablePermits: 0 }
+            || (limiters.Rate is { } rate && !rate.HasToken());
+    }
+
     /// <summary>The limits in force for a key reference: its own where set, else the defaults.</summary>
     internal KeyLimits For(string keyRef)
     {

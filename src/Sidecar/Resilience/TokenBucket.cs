@@ -26,6 +26,16 @@ internal sealed class TokenBucket
 
     public int PerMinute { get; }
 
+    /// <summary>Whether a token is left now; takes none.</summary>
+    public bool HasToken()
+    {
+        lock (_lock)
+        {
+            var now = _time.GetElapsedTime(_origin);
+            return (_full > now ? _full : now) - now <= _burst;
+        }
+    }
+
     /// <summary>Takes a token; when none is left, says how long until the next one.</summary>
     public bool TryTake(out TimeSpan retryAfter)
     {

@@ -22,7 +22,7 @@ internal sealed class EchoChatProvider(LocalLimits limits, SharedLimits shared) 
 
     private static long s_sequence;
 
-    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, DateTime deadline, CancellationToken cancellationToken)
+    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, string model, DateTime deadline, CancellationToken cancellationToken)
     {
         using var slot = await limits.AcquireAsync(key, stream: false, cancellationToken).ConfigureAwait(false);
         await using var sharedSlot = await shared.AdmitAsync(key, cancellationToken).ConfigureAwait(false);
@@ -38,7 +38,7 @@ internal sealed class EchoChatProvider(LocalLimits limits, SharedLimits shared) 
         return new CompleteResponse
         {
             Id = NextId(),
-            Model = request.Model,
+            Model = model,
             Message = message,
             FinishReason = answer.Finish,
             Usage = answer.Usage,
@@ -48,6 +48,7 @@ internal sealed class EchoChatProvider(LocalLimits limits, SharedLimits shared) 
     public async IAsyncEnumerable<CompleteChunk> StreamAsync(
         CompleteRequest request,
         ResolvedKey key,
+        string model,
         DateTime deadline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -59,7 +60,7 @@ internal sealed class EchoChatProvider(LocalLimits limits, SharedLimits shared) 
         foreach (var word in Pieces(answer.Text, MaxContentChunks))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new CompleteChunk { Id = id, Model = request.Model, ContentDelta = word };
+            yield return new CompleteChunk { Id = id, Model = model, ContentDelta = word };
 
             // Let the transport flush each word as its own frame, as a real upstream would.
             await Task.Yield();
@@ -68,10 +69,10 @@ internal sealed class EchoChatProvider(LocalLimits limits, SharedLimits shared) 
         if (answer.ToolCall is { } call)
         {
             var delta = new ToolCallDelta { Index = 0, Id = call.Id, Name = call.Name, ArgumentsDelta = call.ArgumentsJson };
-            yield return new CompleteChunk { Id = id, Model = request.Model, ToolCallDeltas = { delta } };
+            yield return new CompleteChunk { Id = id, Model = model, ToolCallDeltas = { delta } };
         }
 
-        yield return new CompleteChunk { Id = id, Model = request.Model, FinishReason = answer.Finish, Usage = answer.Usage };
+        yield return new CompleteChunk { Id = id, Model = model, FinishReason = answer.Finish, Usage = answer.Usage };
     }
 
     private static EchoAnswer Answer(CompleteRequest request)

@@ -26,16 +26,16 @@ internal sealed class OpenAIChatProvider(
     TimeProvider time,
     ILogger<OpenAIChatProvider> logger) : IChatProvider
 {
-    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, DateTime deadline, CancellationToken cancellationToken)
+    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, string model, DateTime deadline, CancellationToken cancellationToken)
     {
         using var slot = await limits.AcquireAsync(key, stream: false, cancellationToken).ConfigureAwait(false);
         await using var sharedSlot = await shared.AdmitAsync(key, cancellationToken).ConfigureAwait(false);
-        var chat = chats.For(clients.GetOrCreate(key), request.Model);
+        var chat = chats.For(clients.GetOrCreate(key), model);
         var messages = ChatRequestMapper.Messages(request);
         var chatOptions = ChatRequestMapper.Options(request);
         var response = await resilience.ExecuteAsync(
             key,
-            request.Model,
+            model,
             deadline,
             async token =>
             {
@@ -72,12 +72,13 @@ internal sealed class OpenAIChatProvider(
     public async IAsyncEnumerable<CompleteChunk> StreamAsync(
         CompleteRequest request,
         ResolvedKey key,
+        string model,
         DateTime deadline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var slot = await limits.AcquireAsync(key, stream: true, cancellationToken).ConfigureAwait(false);
         await using var sharedSlot = await shared.AdmitAsync(key, cancellationToken).ConfigureAwait(false);
-        var chat = chats.For(clients.GetOrCreate(key), request.Model);
+        var chat = chats.For(clients.GetOrCreate(key), model);
         var messages = ChatRequestMapper.Messages(request);
         var chatOptions = ChatRequestMapper.Options(request);
         var settings = options.Current.Resilience;
@@ -85,7 +86,7 @@ internal sealed class OpenAIChatProvider(
         // Retried as a whole, up to and including the first chunk; nothing has reached the caller yet.
         await using var stream = await resilience.ExecuteAsync(
             key,
-            request.Model,
+            model,
             deadline,
             token => UpstreamStream.OpenAsync(chat, messages, chatOptions, settings.FirstTokenTimeout, time, Faults(key), token),
             cancellationToken).ConfigureAwait(false);
