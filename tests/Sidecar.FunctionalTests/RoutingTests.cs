@@ -352,6 +352,34 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.Contains("has both a Pool and a target of its own (Provider)", refused[2]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task OpenAIDoor_AFallbackAnswers_TheServedByHeadersSayWho(bool stream)
+    {
+        await using var daemon = await StartAsync(new Dictionary<string, string>
+        {
+            ["Sidecar:Keys:primary:ModelMap:chat"] = "fake-503",
+            ["Sidecar:Keys:primary:Fallbacks:0"] = "backup",
+            ["Sidecar:Keys:backup:ModelMap:chat"] = "fake-1@backup",
+        }, "primary", "backup");
+        using var http = UnixHttp.Client(Path.Combine(Path.GetDirectoryName(daemon.Socket)!, "openai.sock"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = new StringContent($$"""{"model":"chat","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new("Bearer", "primary");
+
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(stream ? "data: [DONE]" : "fake: hi", body);
+        Assert.Equal("backup", Assert.Single(response.Headers.GetValues("X-Sidecar-Served-By")));
+        Assert.Equal("fake-1@backup", Assert.Single(response.Headers.GetValues("X-Sidecar-Served-Model")));
+        Assert.Equal("2", Assert.Single(response.Headers.GetValues("X-Sidecar-Attempts")));
+    }
+
     private static CompleteRequest Call(string keyRef, string model)
     {
         var request = Requests.Fake(model);

@@ -57,8 +57,10 @@ internal sealed class CompletionPipeline(
     /// Streams the answer through <paramref name="write"/>, which is given the caller's own token
     /// (<see cref="CallDoor.Aborted"/>): a write cancelled by the deadline or shutdown token would make
     /// grpc-dotnet reset the stream (CANCELLED, no reason) instead of ending it with our status.
+    /// <paramref name="committed"/> hears who answers once the router committed to a target, before the
+    /// first chunk is written (the HTTP door sends it as headers; gRPC reads it from the final chunk).
     /// </summary>
-    public async Task StreamAsync(CompleteRequest request, CallDoor door, Func<CompleteChunk, CancellationToken, Task> write)
+    public async Task StreamAsync(CompleteRequest request, CallDoor door, Func<CompleteChunk, CancellationToken, Task> write, Action<ServedBy>? committed = null)
     {
         var outcome = new CallOutcome(time.GetTimestamp());
         using var activity = SidecarTelemetry.ActivitySource.StartActivity("sidecar." + door.Rpc, ActivityKind.Internal);
@@ -68,7 +70,7 @@ internal sealed class CompletionPipeline(
             using var call = calls.Enter(door.Aborted);
             using var deadline = outcome.Deadline = deadlines.Start(door.CallerDeadline, call.Token);
             var key = Prepare(request, door, outcome);
-            await using var chunks = responses.StreamAsync(request, key, token => router.StreamAsync(request, key, deadline.Deadline, outcome.Route, committed: null, token), door.CacheHit, deadline.Token)
+            await using var chunks = responses.StreamAsync(request, key, token => router.StreamAsync(request, key, deadline.Deadline, outcome.Route, committed, token), door.CacheHit, deadline.Token)
                 .GetAsyncEnumerator(deadline.Token);
             var first = true;
             while (true)

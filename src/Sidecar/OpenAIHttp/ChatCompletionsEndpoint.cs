@@ -92,6 +92,7 @@ internal sealed class ChatCompletionsEndpoint(CompletionPipeline pipeline, LiveO
             door.CacheHit?.Invoke();
         }
 
+        ServedByHeaders.Write(context.Response, response.ServedBy);
         await OpenAIHttpResponse.WriteOkAsync(context, (Response: response, Created: created), static (json, answer) => ChatCompletionJson.WriteCompletion(json, answer.Response, answer.Created)).ConfigureAwait(false);
     }
 
@@ -101,6 +102,7 @@ internal sealed class ChatCompletionsEndpoint(CompletionPipeline pipeline, LiveO
         var started = false;
         var id = string.Empty;
         var model = string.Empty;
+        ServedBy? served = null;
         using var json = new Utf8JsonWriter(response.BodyWriter, OpenAIHttpResponse.JsonOptions);
 
         async Task WriteChunk(CompleteChunk chunk, CancellationToken cancellationToken)
@@ -113,6 +115,7 @@ internal sealed class ChatCompletionsEndpoint(CompletionPipeline pipeline, LiveO
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = "text/event-stream";
                 response.Headers.CacheControl = "no-cache";
+                ServedByHeaders.Write(response, served);
                 context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
                 id = chunk.Id;
                 model = chunk.Model;
@@ -133,7 +136,7 @@ internal sealed class ChatCompletionsEndpoint(CompletionPipeline pipeline, LiveO
 
         try
         {
-            await pipeline.StreamAsync(chat.Request, door, WriteChunk).ConfigureAwait(false);
+            await pipeline.StreamAsync(chat.Request, door, WriteChunk, committed: s => served = s).ConfigureAwait(false);
         }
         catch (CallFailedException failed)
         {
