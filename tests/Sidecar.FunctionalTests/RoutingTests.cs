@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Google.Rpc;
-using Microsoft.Extensions.DependencyInjection;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Sidecar.Configuration;
 using Sidecar.Diagnostics;
 using Sidecar.FakeUpstream;
@@ -33,12 +33,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Complete_PrimaryAlways500_TheFallbackAnswersAndServedByAndMetricsSayWho()
     {
-        await using var daemon = await StartAsync(new Dictionary<string, string>
-        {
-            ["Sidecar:Keys:primary:ModelMap:chat"] = "fake-500",
-            ["Sidecar:Keys:primary:Fallbacks:0"] = "backup",
-            ["Sidecar:Keys:backup:ModelMap:chat"] = "fake-1@backup",
-        }, "primary", "backup");
+        await using var daemon = await PrimaryAndBackupAsync("fake-500", "fake-1@backup");
         using var fallbacks = Recorder.Start(daemon, "sidecar.upstream.fallbacks");
         using var requests = Recorder.Start(daemon, "sidecar.requests");
 
@@ -57,15 +52,12 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Complete_429WithRetryAfterOverMaxRetryAfter_FallsBackAtOnceWithoutRetrying()
     {
-        await using var daemon = await StartAsync(new Dictionary<string, string>
+        await using var daemon = await PrimaryAndBackupAsync("fake-429", "fake-1@backup", new Dictionary<string, string>
         {
             // The fake asks for 2 s; retries are on, but waiting that long is not allowed.
             ["Sidecar:Resilience:Retry:MaxRetries"] = "2",
             ["Sidecar:Resilience:Retry:MaxRetryAfter"] = "00:00:01",
-            ["Sidecar:Keys:primary:ModelMap:chat"] = "fake-429",
-            ["Sidecar:Keys:primary:Fallbacks:0"] = "backup",
-            ["Sidecar:Keys:backup:ModelMap:chat"] = "fake-1@backup",
-        }, "primary", "backup");
+        });
 
         var response = await daemon.Client.CompleteAsync(Call("primary", "chat")).ResponseAsync.WaitAsync(Daemon.Timeout);
 
@@ -76,12 +68,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Stream_FailingBeforeItsFirstChunk_FallsBackAndTheFinalChunkSaysWho()
     {
-        await using var daemon = await StartAsync(new Dictionary<string, string>
-        {
-            ["Sidecar:Keys:primary:ModelMap:chat"] = "fake-503",
-            ["Sidecar:Keys:primary:Fallbacks:0"] = "backup",
-            ["Sidecar:Keys:backup:ModelMap:chat"] = "fake-1@backup",
-        }, "primary", "backup");
+        await using var daemon = await PrimaryAndBackupAsync("fake-503", "fake-1@backup");
 
         var chunks = await ReadStreamAsync(daemon, Call("primary", "chat"));
 
@@ -94,12 +81,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Stream_BrokenAfterItsFirstChunk_DoesNotFallBack()
     {
-        await using var daemon = await StartAsync(new Dictionary<string, string>
-        {
-            ["Sidecar:Keys:primary:ModelMap:chat"] = "fake-cut",
-            ["Sidecar:Keys:primary:Fallbacks:0"] = "backup",
-            ["Sidecar:Keys:backup:ModelMap:chat"] = "fake-1@backup",
-        }, "primary", "backup");
+        await using var daemon = await PrimaryAndBackupAsync("fake-cut", "fake-1@backup");
 
         var received = new List<CompleteChunk>();
         await RpcAssert.FailsAsync(
@@ -121,12 +103,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Complete_400FromThePrimary_DoesNotFallBackAndListsTheAttempt()
     {
-        await using var daemon = await StartAsync(new Dictionary<string, string>
-        {
-            ["Sidecar:Keys:primary:ModelMap:chat"] = "fake-400",
-            ["Sidecar:Keys:primary:Fallbacks:0"] = "backup",
-            ["Sidecar:Keys:backup:ModelMap:chat"] = "fake-1@backup",
-        }, "primary", "backup");
+        await using var daemon = await PrimaryAndBackupAsync("fake-400", "fake-1@backup");
 
         var status = await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Call("primary", "chat")).ResponseAsync, StatusCode.InvalidArgument, "UPSTREAM_REJECTED");
 
@@ -137,12 +114,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Complete_EveryTargetFails_TheLastTargetsErrorListsEachAttempt()
     {
-        await using var daemon = await StartAsync(new Dictionary<string, string>
-        {
-            ["Sidecar:Keys:primary:ModelMap:chat"] = "fake-500",
-            ["Sidecar:Keys:primary:Fallbacks:0"] = "backup",
-            ["Sidecar:Keys:backup:ModelMap:chat"] = "fake-429",
-        }, "primary", "backup");
+        await using var daemon = await PrimaryAndBackupAsync("fake-500", "fake-429");
 
         var status = await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Call("primary", "chat")).ResponseAsync, StatusCode.ResourceExhausted, "UPSTREAM_RATE_LIMITED");
 
@@ -357,12 +329,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [InlineData(true)]
     public async Task OpenAIDoor_AFallbackAnswers_TheServedByHeadersSayWho(bool stream)
     {
-        await using var daemon = await StartAsync(new Dictionary<string, string>
-        {
-            ["Sidecar:Keys:primary:ModelMap:chat"] = "fake-503",
-            ["Sidecar:Keys:primary:Fallbacks:0"] = "backup",
-            ["Sidecar:Keys:backup:ModelMap:chat"] = "fake-1@backup",
-        }, "primary", "backup");
+        await using var daemon = await PrimaryAndBackupAsync("fake-503", "fake-1@backup");
         using var http = UnixHttp.Client(Path.Combine(Path.GetDirectoryName(daemon.Socket)!, "openai.sock"));
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
         {
@@ -397,6 +364,18 @@ public sealed class RoutingTests : IAsyncLifetime
         }
 
         return chunks;
+    }
+
+    /// <summary>Key ref <c>primary</c> calls <paramref name="primaryModel"/> for <c>chat</c> and falls back to <c>backup</c>, which calls <paramref name="backupModel"/>.</summary>
+    private Task<Daemon> PrimaryAndBackupAsync(string primaryModel, string backupModel, Dictionary<string, string>? settings = null)
+    {
+        var all = new Dictionary<string, string>(settings ?? [])
+        {
+            ["Sidecar:Keys:primary:ModelMap:chat"] = primaryModel,
+            ["Sidecar:Keys:primary:Fallbacks:0"] = "backup",
+            ["Sidecar:Keys:backup:ModelMap:chat"] = backupModel,
+        };
+        return StartAsync(all, "primary", "backup");
     }
 
     /// <summary>The key of a target: one per key ref, so the upstream tells them apart.</summary>

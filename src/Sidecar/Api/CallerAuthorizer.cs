@@ -15,10 +15,7 @@ internal static class CallerAuthorizer
         if (key.Routing.IsInternal)
         {
             // It serves other key refs as a pool member or fallback; those authorize their callers.
-            throw new SidecarException(
-                SidecarError.KeyRefForbidden,
-                $"key_ref '{key.KeyRef}' is internal: it serves other key refs and cannot be named.",
-                metadata: new Dictionary<string, string> { ["key_ref"] = key.KeyRef });
+            throw SidecarErrors.KeyRefForbidden(key.KeyRef, "any caller: it is internal, serving other key refs as a pool member or fallback");
         }
 
         if (key.AllowedUids is null && key.AllowedGids is null)

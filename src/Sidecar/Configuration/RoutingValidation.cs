@@ -210,11 +210,11 @@ internal sealed class RoutingValidation : IOptionsValidator
         {
             errors.Add($"{path} must have a value: env:NAME, file:/path or the value itself.");
         }
-        else if (value.StartsWith("file:", StringComparison.Ordinal) && !Path.IsPathFullyQualified(value[5..]))
+        else if (SecretSpec.IsFile(value, out var file) && !Path.IsPathFullyQualified(file))
         {
             errors.Add($"{path} file: must name an absolute path.");
         }
-        else if (value.StartsWith("env:", StringComparison.Ordinal) && value.Length == 4)
+        else if (SecretSpec.IsEnv(value, out var variable) && variable.Length == 0)
         {
             errors.Add($"{path} env: must name a variable.");
         }

@@ -19,6 +19,9 @@ internal static class SidecarErrors
     // A budget's refusal names the period (day, month) that is used up.
     private const string PeriodName = "period";
 
+    // Under routing, the targets a call tried and why each failed (docs/design.md, "Routing").
+    private const string AttemptsName = "attempts";
+
     /// <summary>
     /// The wait suggested where waiting helps but nothing says how long (an unreachable upstream, a
     /// shutdown, a circuit without a known reopening time): long enough not to spin, short enough that
@@ -147,6 +150,26 @@ internal static class SidecarErrors
 
         return new SidecarException(SidecarError.CircuitOpen, message, retryAfter ?? DefaultRetryAfter, metadata: metadata, innerException: innerException);
     }
+
+    /// <summary>
+    /// The last target's error when every target of a route failed: its reason, message, wait and
+    /// metadata, with <paramref name="attempts"/> (each target and its reason) added.
+    /// </summary>
+    /// <param name="tried">How many targets were tried or skipped.</param>
+    public static SidecarException AfterAttempts(SidecarException last, string attempts, int tried)
+    {
+        var metadata = last.Metadata is { } own ? new Dictionary<string, string>(own) : [];
+        metadata[AttemptsName] = attempts;
+        var message = tried <= 1 ? last.Message : $"{last.Message} ({tried} targets tried; ErrorInfo metadata '{AttemptsName}' lists them.)";
+        return new SidecarException(last.Error, message, last.RetryAfter, last.Violations, metadata, last);
+    }
+
+    /// <summary>A route whose targets all vanished (a reload between planning and calling).</summary>
+    public static SidecarException NoTarget(string keyRef) => new(
+        SidecarError.UpstreamUnavailable,
+        $"key_ref '{keyRef}' has no target to call.",
+        DefaultRetryAfter,
+        metadata: Metadata(keyRef));
 
     private static Dictionary<string, string> UpstreamMetadata(string keyRef, string upstream) =>
         new() { [KeyRefName] = keyRef, [UpstreamName] = upstream };

@@ -38,9 +38,7 @@ internal sealed class Router(
         var plan = plans.For(named.KeyRef);
         if (plan.IsSingle)
         {
-            var model = named.Routing.ModelFor(request.Model);
-            progress.Target = named.KeyRef;
-            progress.Attempts = 1;
+            var model = Alone(request, named, progress);
             var response = await providers.For(named.Provider).CompleteAsync(request, named, model, deadline, cancellationToken).ConfigureAwait(false);
             response.ServedBy = Served(named.KeyRef, model, 1);
             return response;
@@ -99,9 +97,7 @@ internal sealed class Router(
         var plan = plans.For(named.KeyRef);
         if (plan.IsSingle)
         {
-            var model = named.Routing.ModelFor(request.Model);
-            progress.Target = named.KeyRef;
-            progress.Attempts = 1;
+            var model = Alone(request, named, progress);
             return await OpenAsync(providers.For(named.Provider), request, named, model, deadline, Served(named.KeyRef, model, 1), lease: null, cancellationToken).ConfigureAwait(false);
         }
 
@@ -115,6 +111,14 @@ internal sealed class Router(
                 OpenAsync(provider, request, key, model, deadline, Served(key.KeyRef, model, progress.Attempts), lease, token),
             cancellationToken).ConfigureAwait(false);
         return stream;
+    }
+
+    /// <summary>The short path: the named key ref is the one target; returns the model it calls.</summary>
+    private static string Alone(CompleteRequest request, ResolvedKey named, RouteProgress progress)
+    {
+        progress.Target = named.KeyRef;
+        progress.Attempts = 1;
+        return named.Routing.ModelFor(request.Model);
     }
 
     private static async Task<RoutedStream> OpenAsync(
@@ -210,7 +214,7 @@ internal sealed class Router(
             last = result.Failure;
         }
 
-        throw WithAttempts(last ?? new SidecarException(SidecarError.UpstreamUnavailable, $"key_ref '{named.KeyRef}' has no target to call."), log);
+        throw WithAttempts(last ?? SidecarErrors.NoTarget(named.KeyRef), log);
     }
 
     /// <summary>One target, once (its own retries included): the value, or the failure that routing may act on.</summary>
@@ -286,13 +290,7 @@ internal sealed class Router(
     }
 
     /// <summary>The last target's error, with every target tried and why in <c>ErrorInfo.metadata["attempts"]</c>.</summary>
-    private static SidecarException WithAttempts(SidecarException last, AttemptLog log)
-    {
-        var metadata = last.Metadata is { } own ? new Dictionary<string, string>(own) : [];
-        metadata["attempts"] = log.ToString();
-        var tried = log.Count == 1 ? string.Empty : $" ({log.Count} targets tried; ErrorInfo metadata 'attempts' lists them.)";
-        return new SidecarException(last.Error, last.Message + tried, last.RetryAfter, last.Violations, metadata, last);
-    }
+    private static SidecarException WithAttempts(SidecarException last, AttemptLog log) => SidecarErrors.AfterAttempts(last, log.ToString(), log.Count);
 
     private static ServedBy Served(string keyRef, string model, int attempts) => new() { KeyRef = keyRef, Model = model, Attempts = attempts };
 }
