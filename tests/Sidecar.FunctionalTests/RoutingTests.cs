@@ -126,13 +126,7 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Pool_OfTwo_200CallsSplitWithin40To60Percent()
     {
-        await using var daemon = await StartAsync(new Dictionary<string, string>
-        {
-            ["Sidecar:Keys:team:Pool:0"] = "team-1",
-            ["Sidecar:Keys:team:Pool:1"] = "team-2",
-            ["Sidecar:Keys:team-1:Internal"] = "true",
-            ["Sidecar:Keys:team-2:Internal"] = "true",
-        }, "team-1", "team-2");
+        await using var daemon = await PoolOfTwoAsync("team-1", "team-2");
         var servedBy = new ConcurrentDictionary<string, int>();
 
         // Four agents at once, so calls overlap and "fewest in flight" has work to do.
@@ -153,16 +147,14 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task Pool_OneMembersBreakerOpen_EveryCallGoesToTheOther()
     {
-        await using var daemon = await StartAsync(new Dictionary<string, string>
+        // Two failures in a row open a breaker, and it stays open for the rest of the test.
+        await using var daemon = await PoolOfTwoAsync("broken", "healthy", new Dictionary<string, string>
         {
             ["Sidecar:Resilience:CircuitBreaker:MinimumThroughput"] = "2",
-            ["Sidecar:Resilience:CircuitBreaker:FailureRatio"] = "0.5",
             ["Sidecar:Resilience:CircuitBreaker:BreakDuration"] = "00:05:00",
-            ["Sidecar:Keys:team:Pool:0"] = "broken",
-            ["Sidecar:Keys:team:Pool:1"] = "healthy",
             ["Sidecar:Keys:broken:ModelMap:chat"] = "fake-500",
             ["Sidecar:Keys:healthy:ModelMap:chat"] = "fake-1@healthy",
-        }, "broken", "healthy");
+        });
         var breakers = daemon.App.Services.GetRequiredService<CircuitBreakers>();
         var broken = daemon.App.Services.GetRequiredService<KeyResolver>().Resolve("broken");
 
@@ -227,25 +219,19 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task ModelMap_AnAliasIsMappedPerTargetAndOtherNamesPassThrough()
     {
-        await using var daemon = await StartAsync(new Dictionary<string, string>
-        {
-            ["Sidecar:Keys:openai:Models:0"] = "gpt-4o",
-            ["Sidecar:Keys:openai:Models:1"] = "fake-1",
-            ["Sidecar:Keys:openai:ModelMap:gpt-4o"] = "fake-1@gpt-4o-2024-08-06",
-            ["Sidecar:Keys:openai:Fallbacks:0"] = "azure",
-            ["Sidecar:Keys:azure:ModelMap:gpt-4o"] = "fake-1@azure-deployment",
-            ["Sidecar:Keys:azure:Internal"] = "true",
-        }, "openai", "azure");
+        // primary maps chat to its own name for it; its fallback would map it to another.
+        var allowed = new Dictionary<string, string> { ["Sidecar:Keys:primary:Models:0"] = "chat", ["Sidecar:Keys:primary:Models:1"] = "fake-1" };
+        await using var daemon = await PrimaryAndBackupAsync("fake-1@gpt-4o-2024-08-06", "fake-1@azure-deployment", allowed);
 
-        var mapped = await daemon.Client.CompleteAsync(Call("openai", "gpt-4o")).ResponseAsync.WaitAsync(Daemon.Timeout);
-        var passed = await daemon.Client.CompleteAsync(Call("openai", "fake-1")).ResponseAsync.WaitAsync(Daemon.Timeout);
+        var mapped = await daemon.Client.CompleteAsync(Call("primary", "chat")).ResponseAsync.WaitAsync(Daemon.Timeout);
+        var passed = await daemon.Client.CompleteAsync(Call("primary", "fake-1")).ResponseAsync.WaitAsync(Daemon.Timeout);
 
-        Assert.Equal(new ServedBy { KeyRef = "openai", Model = "fake-1@gpt-4o-2024-08-06", Attempts = 1 }, mapped.ServedBy);
-        Assert.Equal(new ServedBy { KeyRef = "openai", Model = "fake-1", Attempts = 1 }, passed.ServedBy);
+        Assert.Equal(new ServedBy { KeyRef = "primary", Model = "fake-1@gpt-4o-2024-08-06", Attempts = 1 }, mapped.ServedBy);
+        Assert.Equal(new ServedBy { KeyRef = "primary", Model = "fake-1", Attempts = 1 }, passed.ServedBy);
         Assert.Equal(["fake-1@gpt-4o-2024-08-06", "fake-1"], _upstream.Requests.Select(r => r.Model));
 
         // The alias is the allow-list's name: the upstream name is not one an agent may send.
-        await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Call("openai", "fake-1@gpt-4o-2024-08-06")).ResponseAsync, StatusCode.PermissionDenied, "MODEL_NOT_ALLOWED");
+        await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Call("primary", "fake-1@gpt-4o-2024-08-06")).ResponseAsync, StatusCode.PermissionDenied, "MODEL_NOT_ALLOWED");
     }
 
     [Fact]
@@ -376,6 +362,19 @@ public sealed class RoutingTests : IAsyncLifetime
             ["Sidecar:Keys:backup:ModelMap:chat"] = backupModel,
         };
         return StartAsync(all, "primary", "backup");
+    }
+
+    /// <summary>Key ref <c>team</c> is a pool of two internal targets.</summary>
+    private Task<Daemon> PoolOfTwoAsync(string first, string second, Dictionary<string, string>? settings = null)
+    {
+        var all = new Dictionary<string, string>(settings ?? [])
+        {
+            ["Sidecar:Keys:team:Pool:0"] = first,
+            ["Sidecar:Keys:team:Pool:1"] = second,
+            [$"Sidecar:Keys:{first}:Internal"] = "true",
+            [$"Sidecar:Keys:{second}:Internal"] = "true",
+        };
+        return StartAsync(all, first, second);
     }
 
     /// <summary>The key of a target: one per key ref, so the upstream tells them apart.</summary>

@@ -156,6 +156,7 @@ internal sealed class Router(
         Attempt<T> attempt,
         CancellationToken cancellationToken)
     {
+        var call = new RouteCall<T>(request, named, deadline, progress, attempt);
         var log = new AttemptLog();
         var skipped = new List<RouteMember>();
         var lastResort = (RouteMember?)null;
@@ -183,7 +184,7 @@ internal sealed class Router(
                     FallingBack(named, from.From, member.KeyRef, from.Reason);
                 }
 
-                var result = await TryAsync(member, request, named, deadline, progress, attempt, cancellationToken).ConfigureAwait(false);
+                var result = await TryAsync(member, call, cancellationToken).ConfigureAwait(false);
                 if (result.Failure is null)
                 {
                     return (result.Value!, Served(member.KeyRef, result.Model, progress.Attempts));
@@ -205,7 +206,7 @@ internal sealed class Router(
         {
             // Every target was skipped: call one anyway, so the caller hears the breaker's or the limit's
             // own answer (with its RetryInfo), as from a key ref without routing.
-            var result = await TryAsync(lastResort, request, named, deadline, progress, attempt, cancellationToken).ConfigureAwait(false);
+            var result = await TryAsync(lastResort, call, cancellationToken).ConfigureAwait(false);
             if (result.Failure is null)
             {
                 return (result.Value!, Served(lastResort.KeyRef, result.Model, progress.Attempts));
@@ -218,23 +219,17 @@ internal sealed class Router(
     }
 
     /// <summary>One target, once (its own retries included): the value, or the failure that routing may act on.</summary>
-    private async Task<(T? Value, string Model, SidecarException? Failure)> TryAsync<T>(
-        RouteMember member,
-        CompleteRequest request,
-        ResolvedKey named,
-        DateTime deadline,
-        RouteProgress progress,
-        Attempt<T> attempt,
-        CancellationToken cancellationToken)
+    private async Task<(T? Value, string Model, SidecarException? Failure)> TryAsync<T>(RouteMember member, RouteCall<T> call, CancellationToken cancellationToken)
     {
-        progress.Target = member.KeyRef;
-        progress.Attempts++;
-        var model = request.Model;
+        call.Progress.Target = member.KeyRef;
+        call.Progress.Attempts++;
+        var model = call.Request.Model;
         try
         {
-            var key = KeyOf(member, named);
-            model = key.Routing.ModelFor(request.Model);
-            return (await attempt(providers.For(key.Provider), request, key, model, deadline, member.Enter(), cancellationToken).ConfigureAwait(false), model, null);
+            var key = KeyOf(member, call.Named);
+            model = key.Routing.ModelFor(call.Request.Model);
+            var value = await call.Attempt(providers.For(key.Provider), call.Request, key, model, call.Deadline, member.Enter(), cancellationToken).ConfigureAwait(false);
+            return (value, model, null);
         }
         catch (SidecarException failure) when (!cancellationToken.IsCancellationRequested)
         {
@@ -293,4 +288,7 @@ internal sealed class Router(
     private static SidecarException WithAttempts(SidecarException last, AttemptLog log) => SidecarErrors.AfterAttempts(last, log.ToString(), log.Count);
 
     private static ServedBy Served(string keyRef, string model, int attempts) => new() { KeyRef = keyRef, Model = model, Attempts = attempts };
+
+    /// <summary>What every attempt of one routed call shares.</summary>
+    private sealed record RouteCall<T>(CompleteRequest Request, ResolvedKey Named, DateTime Deadline, RouteProgress Progress, Attempt<T> Attempt);
 }
