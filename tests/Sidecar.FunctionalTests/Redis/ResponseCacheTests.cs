@@ -109,6 +109,27 @@ public sealed class ResponseCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Chat_StreamedCachedAnswerOverHttp_SaysSoInAHeaderAndEndsWithDone()
+    {
+        await using var daemon = await RedisDaemons.StartAsync(_redis, _settings, _upstream);
+        using var http = UnixHttp.Client(Path.Combine(Path.GetDirectoryName(daemon.Socket)!, "openai.sock"));
+        const string Body = """{"model":"fake-cache-sse","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"one two"}],"temperature":0}""";
+
+        using var first = await http.SendAsync(OpenAIHttpTests.Request("fake", Body)).WaitAsync(Daemon.Timeout);
+        var live = await first.Content.ReadAsStringAsync();
+        using var second = await http.SendAsync(OpenAIHttpTests.Request("fake", Body)).WaitAsync(Daemon.Timeout);
+        var replayed = await second.Content.ReadAsStringAsync();
+
+        Assert.False(first.Headers.Contains("X-Sidecar-Cache"));
+        Assert.Equal("hit", Assert.Single(second.Headers.GetValues("X-Sidecar-Cache")));
+        Assert.EndsWith("data: [DONE]\n\n", replayed, StringComparison.Ordinal);
+        Assert.Contains("\"finish_reason\":\"stop\"", replayed, StringComparison.Ordinal);
+        Assert.Contains("\"usage\":{", replayed, StringComparison.Ordinal);
+        Assert.EndsWith("data: [DONE]\n\n", live, StringComparison.Ordinal);
+        Assert.Equal(1, _upstream.CountFor("fake-cache-sse"));
+    }
+
+    [Fact]
     public async Task Complete_NoTemperatureZeroAndNoOptIn_IsNeverCached_OptInIs()
     {
         await using var daemon = await RedisDaemons.StartAsync(_redis, _settings, _upstream);
