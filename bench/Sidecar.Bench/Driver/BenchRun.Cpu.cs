@@ -21,6 +21,11 @@ internal sealed partial class BenchRun
                 variants.Add(new CpuVariant(server, "openai", openai));
             }
 
+            if (server.OpenAIPool is { } openaiPool)
+            {
+                variants.Add(new CpuVariant(server, BenchPaths.OpenAIPool, openaiPool));
+            }
+
             if (server.OpenAIHttp is { } openaiHttp)
             {
                 variants.Add(new CpuVariant(server, BenchPaths.OpenAIHttp, openaiHttp));

@@ -30,7 +30,7 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
 
     /// <summary>A server started for the main phases, with its ways in: the openai key_ref over gRPC and over the
     /// OpenAI-compatible HTTP door (daemon only), and the echo path.</summary>
-    private sealed record Server(DaemonBuild Build, DaemonProcess Process, DaemonFigures Figures, SidecarTarget? OpenAI, DirectTarget? OpenAIHttp, SidecarTarget Echo);
+    private sealed record Server(DaemonBuild Build, DaemonProcess Process, DaemonFigures Figures, SidecarTarget? OpenAI, DirectTarget? OpenAIHttp, SidecarTarget? OpenAIPool, SidecarTarget Echo);
 
     public async Task<BenchResults> RunAsync(string commit, CancellationToken ct)
     {
@@ -88,9 +88,10 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
                 var process = await StartDaemonAsync(build, $"main-{build.Name}", [], ct);
                 var openai = build.IsSidecar ? new SidecarTarget(process.Channel, "bench") : null;
                 var openaiHttp = build.IsSidecar ? DirectTarget.OpenAIDoor(process.OpenAISocket, "bench") : null;
+                var openaiPool = build.IsSidecar ? new SidecarTarget(process.Channel, "bench-pool") : null;
                 // The daemon's echo key_ref and the floor answer alike: the last message comes back.
                 var echo = new SidecarTarget(process.Channel, build.IsSidecar ? "echo" : "bench", echo: true);
-                _servers.Add(new Server(build, process, Figures(build), openai, openaiHttp, echo));
+                _servers.Add(new Server(build, process, Figures(build), openai, openaiHttp, openaiPool, echo));
             }
 
             await Task.Delay(TimeSpan.FromSeconds(SettlePause), ct);
@@ -129,6 +130,7 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
             {
                 server.OpenAI?.Dispose();
                 server.OpenAIHttp?.Dispose();
+                server.OpenAIPool?.Dispose();
                 server.Echo.Dispose();
                 await server.Process.DisposeAsync();
             }
@@ -210,7 +212,7 @@ internal sealed partial class BenchRun(BenchSettings settings, BenchOptions opti
         // JIT tiers, connection pools and caches on every path before anything is measured. The
         // runtime recompiles hot methods in the background (tier 1, with PGO) for seconds after a
         // burst of new work, so after each round we wait until the servers and the driver are quiet.
-        var targets = _servers.SelectMany(s => new ITarget?[] { s.OpenAI, s.OpenAIHttp, s.Echo }).OfType<ITarget>().Append(_direct).ToList();
+        var targets = _servers.SelectMany(s => new ITarget?[] { s.OpenAI, s.OpenAIHttp, s.OpenAIPool, s.Echo }).OfType<ITarget>().Append(_direct).ToList();
         var errors = 0;
         for (var round = 0; round < 2; round++)
         {

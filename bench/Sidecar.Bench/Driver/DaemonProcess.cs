@@ -65,6 +65,9 @@ internal sealed class DaemonProcess : IAsyncDisposable
             // The bench measures the daemon, not its per-key limits (256 in flight by default):
             // the closed-loop and ramp phases would otherwise be refused with LOCAL_LIMIT.
             "--Sidecar:Keys:bench:Limits:MaxConcurrentRequests=0",
+
+            // The same target through a one-member pool: the CPU phase compares the two.
+            "--Sidecar:Keys:bench-pool:Pool:0=bench",
         ];
         var info = DaemonLauncher.StartInfo(
             build.Program,

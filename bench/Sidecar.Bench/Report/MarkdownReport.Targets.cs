@@ -38,6 +38,7 @@ internal static partial class MarkdownReport
         yield return new("start → SERVING, p50 (CPU used until then, p50)", i => PerDaemon(i, d => ($"{Ms(d.StartupMs.P50)} ({Ms(Distribution.Of(d.Startup.Select(s => s.CpuMs).ToList()).P50)})", d.StartupMs.P50)), "≤ 100 ms", 100);
         yield return new($"daemon CPU per unary call, `openai` → loopback upstream, {BenchSettings.CpuCallers} callers", i => CpuCells(i, "openai", "unary", BenchSettings.CpuCallers, floor: false), "≤ 0.15 ms", 0.15);
         yield return new("daemon CPU per unary call, `openai`, 1 caller", i => CpuCells(i, "openai", "unary", 1, floor: false), "—", null);
+        yield return new($"daemon CPU per unary call, `openai-pool` (the same target through a one-member pool: routing's cost), {BenchSettings.CpuCallers} callers", i => CpuCells(i, BenchPaths.OpenAIPool, "unary", BenchSettings.CpuCallers, floor: false), "—", null);
         yield return new($"daemon CPU per unary call, `openai-http` (the OpenAI-compatible HTTP door), {BenchSettings.CpuCallers} callers", i => CpuCells(i, BenchPaths.OpenAIHttp, "unary", BenchSettings.CpuCallers, floor: false), "—", null);
         yield return new($"daemon CPU per unary call, `echo` (floor: its canned reply), {BenchSettings.CpuCallers} callers", i => CpuCells(i, "echo", "unary", BenchSettings.CpuCallers, floor: true), "≤ 0.10 ms (0.6× the floor)", 0.10);
         yield return new("daemon CPU per unary call, `echo`, 1 caller", i => CpuCells(i, "echo", "unary", 1, floor: true), "—", null);
