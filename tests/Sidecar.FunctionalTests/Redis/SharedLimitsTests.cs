@@ -129,14 +129,25 @@ public sealed class SharedLimitsTests
     }
 
     [Fact]
+    public async Task Complete_RedisAwayUnderFailModeOpen_NothingSharedIsEnforced()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var daemon = await EnforcedThenRedisGoneAsync(redis, "open", ("Sidecar:Keys:echo:Budget:TokensPerDay", "10"));
+
+        // Over the shared limit and the budget (10 tokens a call) alike: nothing is checked while Redis is away.
+        for (var i = 0; i < 3; i++)
+        {
+            await daemon.Client.CompleteAsync(Requests.Echo("one two three four five"));
+        }
+
+        Assert.Equal("down", await ReadinessDetailAsync(daemon));
+    }
+
+    [Fact]
     public async Task Complete_RedisAwayUnderFailModeClosed_RefusedUnavailableSayingWhy()
     {
         await using var redis = await RedisServer.StartAsync();
-        var settings = SharedRequests(perMinute: 100, failMode: "closed");
-        settings["Sidecar:Keys:open:Provider"] = "echo";
-        await using var daemon = await RedisDaemons.StartAsync(redis, settings);
-        await daemon.Client.CompleteAsync(Requests.Echo("while Redis is there"));
-        await redis.KillAsync();
+        await using var daemon = await EnforcedThenRedisGoneAsync(redis, "closed", ("Sidecar:Keys:open:Provider", "echo"));
 
         var status = await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Requests.Echo("now")).ResponseAsync, StatusCode.Unavailable, "SHARED_LIMIT");
         Assert.Contains("Redis cannot be reached", status!.Message, StringComparison.Ordinal);
@@ -154,6 +165,17 @@ public sealed class SharedLimitsTests
         ["Sidecar:Keys:echo:SharedLimits:RequestsPerMinute"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Sidecar:Redis:FailMode"] = failMode,
     };
+
+    /// <summary>A daemon whose one-a-minute shared limit on echo was enforced through Redis, which is then killed.</summary>
+    private static async Task<Daemon> EnforcedThenRedisGoneAsync(RedisServer redis, string failMode, (string Name, string Value) setting)
+    {
+        var settings = SharedRequests(perMinute: 1, failMode);
+        settings[setting.Name] = setting.Value;
+        var daemon = await RedisDaemons.StartAsync(redis, settings);
+        await ServedThenLimitedAsync(daemon, 1);
+        await redis.KillAsync();
+        return daemon;
+    }
 
     private static async Task ServedThenLimitedAsync(Daemon daemon, int limit)
     {
