@@ -94,6 +94,12 @@ internal sealed class LiveOptions : IDisposable
                 return;
             }
 
+            if (RestartOnlyChange(Current, next) is { } change)
+            {
+                Log.ConfigurationRefused(_logger, change);
+                return;
+            }
+
             Volatile.Write(ref _current, next);
             Log.ConfigurationReloaded(_logger, next.Keys.Count);
             Changed?.Invoke(next);
@@ -110,6 +116,22 @@ internal sealed class LiveOptions : IDisposable
         var signal = Interlocked.Exchange(ref _nextReload, NewSignal());
         Log.ConfigurationRefused(_logger, problem);
         signal.TrySetResult();
+    }
+
+    /// <summary>
+    /// Redis is connected once, at start. Applied on a reload, a changed <c>Sidecar:Redis</c> would
+    /// go unheard (the old connection stays), and key refs' shared limits would be checked against a
+    /// Redis that is not the one in use (added with Redis in one change, they would pass validation
+    /// and never be enforced). Refusing the whole change says so, and nothing else half-applies.
+    /// </summary>
+    private static string? RestartOnlyChange(SidecarOptions current, SidecarOptions next)
+    {
+        var (was, now) = (current.Redis, next.Redis);
+        var same = string.Equals(was.Configuration, now.Configuration, StringComparison.Ordinal)
+            && string.Equals(was.FailMode, now.FailMode, StringComparison.OrdinalIgnoreCase)
+            && was.OperationTimeout == now.OperationTimeout
+            && was.LocalBudgetShare.Equals(now.LocalBudgetShare);
+        return same ? null : "Sidecar:Redis is read at start only; restart the sidecar to apply a change to it (nothing was changed)";
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -43,6 +43,25 @@ public sealed class LiveOptionsTests
         Assert.True(live.Current.Keys.ContainsKey("a"));
     }
 
+    [Fact]
+    public async Task Reload_RedisAddedWithSharedLimits_IsRefusedBecauseRedisIsReadAtStartOnly()
+    {
+        var configuration = Settings(new() { ["Sidecar:Keys:a:Provider"] = "echo" });
+        var validator = new SidecarOptionsValidator();
+        using var live = new LiveOptions(configuration, Options.Create(LiveOptions.Read(configuration, validator)), validator, NullLogger<LiveOptions>.Instance);
+        var before = live.Current;
+
+        // Valid on its own (a fresh start would connect and enforce it), but this process connected no
+        // Redis: taking it would leave the shared limit unenforced without a word.
+        var reload = live.NextReload;
+        configuration["Sidecar:Redis:Configuration"] = "127.0.0.1:1";
+        configuration["Sidecar:Keys:a:SharedLimits:RequestsPerMinute"] = "20";
+        configuration.Reload();
+        await reload.WaitAsync(Timeout);
+
+        Assert.Same(before, live.Current);
+    }
+
     private static IConfigurationRoot Settings(Dictionary<string, string?> settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 }
