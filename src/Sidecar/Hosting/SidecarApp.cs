@@ -91,6 +91,7 @@ internal static class SidecarApp
         services.AddSidecarShared();
         services.AddSidecarResponseCache();
         services.AddSingleton<ChatClientCache>();
+        services.AddSingleton<CallAdmission>();
         services.AddSingleton<OpenAIChatProvider>();
         services.AddSingleton<EchoChatProvider>();
         services.AddSingleton<ChatProviders>();

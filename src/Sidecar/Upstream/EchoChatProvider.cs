@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Sidecar.Keys;
-using Sidecar.Resilience;
-using Sidecar.Shared;
 using Sidecar.V1;
 
 namespace Sidecar.Upstream;
@@ -10,12 +8,10 @@ namespace Sidecar.Upstream;
 /// <summary>
 /// Answers locally, for demos and smoke tests: the last message's content comes back (word by word
 /// when streamed), and usage counts words. With tools and a tool choice of <c>required</c> or a named
-/// function, it calls that tool with <c>{"text": last message}</c> instead. Like every provider it takes a
-/// slot from <see cref="LocalLimits"/> first (the key's rate and concurrency, the stream cap) and is admitted by
-/// <see cref="SharedLimits"/>, and a stream
-/// has at most <see cref="MaxContentChunks"/> content chunks, however long the prompt.
+/// function, it calls that tool with <c>{"text": last message}</c> instead. Like every provider it is admitted
+/// by <see cref="CallAdmission"/> first (local and shared limits), and a stream has at most <see cref="MaxContentChunks"/> content chunks, however long the prompt.
 /// </summary>
-internal sealed class EchoChatProvider(LocalLimits limits, SharedLimits shared) : IChatProvider
+internal sealed class EchoChatProvider(CallAdmission admission) : IChatProvider
 {
     /// <summary>Most content chunks of one echoed stream: longer texts come in fewer, larger pieces.</summary>
     public const int MaxContentChunks = 256;
@@ -24,11 +20,10 @@ internal sealed class EchoChatProvider(LocalLimits limits, SharedLimits shared) 
 
     public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, string model, DateTime deadline, CancellationToken cancellationToken)
     {
-        using var slot = await limits.AcquireAsync(key, stream: false, cancellationToken).ConfigureAwait(false);
-        await using var sharedSlot = await shared.AdmitAsync(key, cancellationToken).ConfigureAwait(false);
+        await using var admitted = await admission.AdmitAsync(key, stream: false, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         var answer = Answer(request);
-        sharedSlot.Used(answer.Usage);
+        admitted.Used(answer.Usage);
         var message = new Message { Role = Role.Assistant, Content = answer.Text };
         if (answer.ToolCall is { } call)
         {
@@ -45,17 +40,11 @@ internal sealed class EchoChatProvider(LocalLimits limits, SharedLimits shared) 
         };
     }
 
-    public async IAsyncEnumerable<CompleteChunk> StreamAsync(
-        CompleteRequest request,
-        ResolvedKey key,
-        string model,
-        DateTime deadline,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CompleteChunk> StreamAsync(CompleteRequest request, ResolvedKey key, string model, DateTime deadline, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var slot = await limits.AcquireAsync(key, stream: true, cancellationToken).ConfigureAwait(false);
-        await using var sharedSlot = await shared.AdmitAsync(key, cancellationToken).ConfigureAwait(false);
+        await using var admitted = await admission.AdmitAsync(key, stream: true, cancellationToken).ConfigureAwait(false);
         var answer = Answer(request);
-        sharedSlot.Used(answer.Usage);
+        admitted.Used(answer.Usage);
         var id = NextId();
         foreach (var word in Pieces(answer.Text, MaxContentChunks))
         {

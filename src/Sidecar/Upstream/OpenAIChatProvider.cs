@@ -4,15 +4,14 @@ using Sidecar.Clients;
 using Sidecar.Configuration;
 using Sidecar.Keys;
 using Sidecar.Resilience;
-using Sidecar.Shared;
 using Sidecar.V1;
 
 namespace Sidecar.Upstream;
 
 /// <summary>
 /// Any OpenAI-compatible upstream, through the official SDK and our cached clients. Every call first
-/// takes a slot from <see cref="LocalLimits"/> and is admitted by <see cref="SharedLimits"/> (which counts its
-/// tokens when it ends), then runs through <see cref="UpstreamResilience"/>
+/// is admitted by <see cref="CallAdmission"/> (local and shared limits; the shared ones count its tokens
+/// when it ends), then runs through <see cref="UpstreamResilience"/>
 /// (retries, breakers). A stream is retried only until its first chunk: once anything has been relayed
 /// to the caller, a failure ends the call with <c>UPSTREAM_STREAM_BROKEN</c> instead.
 /// </summary>
@@ -20,16 +19,14 @@ internal sealed class OpenAIChatProvider(
     ClientCache clients,
     ChatClientCache chats,
     UpstreamResilience resilience,
-    LocalLimits limits,
-    SharedLimits shared,
+    CallAdmission admission,
     LiveOptions options,
     TimeProvider time,
     ILogger<OpenAIChatProvider> logger) : IChatProvider
 {
     public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, ResolvedKey key, string model, DateTime deadline, CancellationToken cancellationToken)
     {
-        using var slot = await limits.AcquireAsync(key, stream: false, cancellationToken).ConfigureAwait(false);
-        await using var sharedSlot = await shared.AdmitAsync(key, cancellationToken).ConfigureAwait(false);
+        await using var admitted = await admission.AdmitAsync(key, stream: false, cancellationToken).ConfigureAwait(false);
         var chat = chats.For(clients.GetOrCreate(key), model);
         var messages = ChatRequestMapper.Messages(request);
         var chatOptions = ChatRequestMapper.Options(request);
@@ -65,19 +62,13 @@ internal sealed class OpenAIChatProvider(
                 }
             },
             cancellationToken).ConfigureAwait(false);
-        sharedSlot.Used(response.Usage);
+        admitted.Used(response.Usage);
         return response;
     }
 
-    public async IAsyncEnumerable<CompleteChunk> StreamAsync(
-        CompleteRequest request,
-        ResolvedKey key,
-        string model,
-        DateTime deadline,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CompleteChunk> StreamAsync(CompleteRequest request, ResolvedKey key, string model, DateTime deadline, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var slot = await limits.AcquireAsync(key, stream: true, cancellationToken).ConfigureAwait(false);
-        await using var sharedSlot = await shared.AdmitAsync(key, cancellationToken).ConfigureAwait(false);
+        await using var admitted = await admission.AdmitAsync(key, stream: true, cancellationToken).ConfigureAwait(false);
         var chat = chats.For(clients.GetOrCreate(key), model);
         var messages = ChatRequestMapper.Messages(request);
         var chatOptions = ChatRequestMapper.Options(request);
@@ -160,7 +151,7 @@ internal sealed class OpenAIChatProvider(
             FinishReason = ChatResponseMapper.FinishReason(stream.Finish.Value),
             Usage = ChatResponseMapper.Usage(stream.Usage),
         };
-        sharedSlot.Used(last.Usage);
+        admitted.Used(last.Usage);
         yield return last;
     }
 
