@@ -72,12 +72,21 @@ public sealed class Daemon : IAsyncDisposable
         var key = $"sk-test-{Guid.NewGuid():N}";
         var keyFile = Path.Combine(dir.FullName, "fake.key");
         await File.WriteAllTextAsync(keyFile, key + "\n");
-        var healthPort = FreePort();
-        var httpPort = FreePort();
-        while (httpPort == healthPort)
+
+        // A test may pass a port it took from FreePort (Sidecar:OpenAI:Port), and the kernel may hand the
+        // same free port out again: the daemon's own ports avoid every port the settings name.
+        var taken = new HashSet<int>();
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
         {
-            httpPort = FreePort();
+            if (name.EndsWith("Port", StringComparison.Ordinal) && int.TryParse(value, out var port))
+            {
+                taken.Add(port);
+            }
         }
+
+        var healthPort = FreePort(taken);
+        taken.Add(healthPort);
+        var httpPort = FreePort(taken);
 
         var all = new Dictionary<string, string>
         {
@@ -128,6 +137,17 @@ public sealed class Daemon : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static int FreePort(HashSet<int> taken)
+    {
+        var port = FreePort();
+        while (taken.Contains(port))
+        {
+            port = FreePort();
+        }
+
+        return port;
     }
 
     public async ValueTask DisposeAsync()
