@@ -171,22 +171,8 @@ internal static class ChatCompletionRequestReader
 
     private static void ReadMessages(JsonElement value, RepeatedField<Message> messages, List<FieldViolation> v)
     {
-        if (value.ValueKind != JsonValueKind.Array)
+        foreach (var (path, item) in Objects(value, "messages", v))
         {
-            v.Add(new("messages", "must be an array"));
-            return;
-        }
-
-        var i = 0;
-        foreach (var item in value.EnumerateArray())
-        {
-            var path = $"messages[{i++}]";
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                v.Add(new(path, "must be an object"));
-                continue;
-            }
-
             var message = new Message();
             foreach (var field in item.EnumerateObject())
             {
@@ -302,22 +288,8 @@ internal static class ChatCompletionRequestReader
 
     private static void ReadToolCalls(JsonElement value, string path, RepeatedField<ToolCall> calls, List<FieldViolation> v)
     {
-        if (value.ValueKind != JsonValueKind.Array)
+        foreach (var (callPath, item) in Objects(value, path, v))
         {
-            v.Add(new(path, "must be an array"));
-            return;
-        }
-
-        var j = 0;
-        foreach (var item in value.EnumerateArray())
-        {
-            var callPath = $"{path}[{j++}]";
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                v.Add(new(callPath, "must be an object"));
-                continue;
-            }
-
             var call = new ToolCall();
             foreach (var field in item.EnumerateObject())
             {
@@ -369,22 +341,8 @@ internal static class ChatCompletionRequestReader
 
     private static void ReadTools(JsonElement value, RepeatedField<Tool> tools, List<FieldViolation> v)
     {
-        if (value.ValueKind != JsonValueKind.Array)
+        foreach (var (path, item) in Objects(value, "tools", v))
         {
-            v.Add(new("tools", "must be an array"));
-            return;
-        }
-
-        var i = 0;
-        foreach (var item in value.EnumerateArray())
-        {
-            var path = $"tools[{i++}]";
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                v.Add(new(path, "must be an object"));
-                continue;
-            }
-
             var tool = new Tool();
             var sawFunction = false;
             foreach (var field in item.EnumerateObject())
@@ -620,6 +578,33 @@ internal static class ChatCompletionRequestReader
         }
 
         return includeUsage;
+    }
+
+    /// <summary>
+    /// The elements of the array at <paramref name="path"/>, each with its own path (<c>path[i]</c>), for the
+    /// readers of arrays of objects: a value that is not an array, or an element that is not an object, is a
+    /// violation and yields nothing.
+    /// </summary>
+    private static IEnumerable<(string Path, JsonElement Item)> Objects(JsonElement value, string path, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            v.Add(new(path, "must be an array"));
+            yield break;
+        }
+
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var itemPath = $"{path}[{i++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                v.Add(new(itemPath, "must be an object"));
+                continue;
+            }
+
+            yield return (itemPath, item);
+        }
     }
 
     private static void ExpectFunctionType(JsonElement value, string path, List<FieldViolation> v)
