@@ -12,6 +12,15 @@ out=${1:-$(mktemp -d "${TMPDIR:-/tmp}/sidecar-redis-ab.XXXXXX")}
 command -v redis-server >/dev/null || { echo "redis-ab: redis-server is missing (./test.sh installs it)" >&2; exit 2; }
 dotnet build -c Release -nologo -v q bench/Sidecar.Bench/Sidecar.Bench.csproj
 
+# The floor reference in the same run, so every figure has its ratio (exit 3: no Go here, run without it).
+floor=()
+mkdir -p "$out"
+if bench/floor/build.sh "$out/floor" >"$out/floor.log" 2>&1; then
+  floor=(--floor "$out/floor")
+else
+  echo "redis-ab: no floor reference: $(tail -1 "$out/floor.log")"
+fi
+
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning &
 redis_pid=$!
@@ -28,7 +37,7 @@ for ref in bench echo; do
            --aot-b-arg "--Sidecar:Keys:$ref:Budget:TokensPerMonth=1000000000000000")
 done
 
-dotnet bench/Sidecar.Bench/bin/Release/net10.0/Sidecar.Bench.dll run --repo . --only cpu,unary --no-jit \
+dotnet bench/Sidecar.Bench/bin/Release/net10.0/Sidecar.Bench.dll run --repo . --only cpu,unary --no-jit "${floor[@]}" \
   --aot "$aot" --aot-b "$aot" --aot-b-arg "--Sidecar:Redis:Configuration=127.0.0.1:$port" "${shared[@]}" \
   --out "$out" --doc "$out/benchmarks.md"
 echo "redis-ab: report in $out/benchmarks.md"
