@@ -11,15 +11,8 @@ internal static class ChatCompletionJson
 {
     public static void WriteCompletion(Utf8JsonWriter w, CompleteResponse response, long created)
     {
-        w.WriteStartObject();
-        w.WriteString("id", response.Id);
-        w.WriteString("object", "chat.completion");
-        w.WriteNumber("created", created);
-        w.WriteString("model", response.Model);
-        w.WriteStartArray("choices");
-        w.WriteStartObject();
-        w.WriteNumber("index", 0);
-        w.WriteStartObject("message");
+        Start(w, "chat.completion", response.Id, response.Model, created);
+        StartChoice(w, "message");
         w.WriteString("role", "assistant");
         var message = response.Message;
         if (message is not null && (message.Content.Length > 0 || message.ToolCalls.Count == 0))
@@ -50,11 +43,7 @@ internal static class ChatCompletionJson
             w.WriteEndArray();
         }
 
-        w.WriteEndObject();
-        WriteFinishReason(w, response.FinishReason);
-        w.WriteNull("logprobs");
-        w.WriteEndObject();
-        w.WriteEndArray();
+        EndChoice(w, response.FinishReason);
         if (response.Usage is { } usage)
         {
             WriteUsage(w, usage);
@@ -66,11 +55,8 @@ internal static class ChatCompletionJson
     /// <summary>One chunk with one choice; <paramref name="first"/> adds the assistant role, as OpenAI's first delta does.</summary>
     public static void WriteChunk(Utf8JsonWriter w, CompleteChunk chunk, long created, bool first, bool includeUsage)
     {
-        StartChunk(w, chunk.Id, chunk.Model, created);
-        w.WriteStartArray("choices");
-        w.WriteStartObject();
-        w.WriteNumber("index", 0);
-        w.WriteStartObject("delta");
+        Start(w, "chat.completion.chunk", chunk.Id, chunk.Model, created);
+        StartChoice(w, "delta");
         if (first)
         {
             w.WriteString("role", "assistant");
@@ -108,11 +94,7 @@ internal static class ChatCompletionJson
             w.WriteEndArray();
         }
 
-        w.WriteEndObject();
-        WriteFinishReason(w, chunk.FinishReason);
-        w.WriteNull("logprobs");
-        w.WriteEndObject();
-        w.WriteEndArray();
+        EndChoice(w, chunk.FinishReason);
         if (includeUsage)
         {
             // The SDKs expect the key on every chunk when usage was asked for, null until the last one.
@@ -125,20 +107,40 @@ internal static class ChatCompletionJson
     /// <summary>The usage chunk OpenAI sends after the finish reason when <c>include_usage</c> is set: no choices.</summary>
     public static void WriteUsageChunk(Utf8JsonWriter w, string id, string model, long created, Usage usage)
     {
-        StartChunk(w, id, model, created);
+        Start(w, "chat.completion.chunk", id, model, created);
         w.WriteStartArray("choices");
         w.WriteEndArray();
         WriteUsage(w, usage);
         w.WriteEndObject();
     }
 
-    private static void StartChunk(Utf8JsonWriter w, string id, string model, long created)
+    /// <summary>Opens a completion or a chunk: the fields before its choices.</summary>
+    private static void Start(Utf8JsonWriter w, string kind, string id, string model, long created)
     {
         w.WriteStartObject();
         w.WriteString("id", id);
-        w.WriteString("object", "chat.completion.chunk");
+        w.WriteString("object", kind);
         w.WriteNumber("created", created);
         w.WriteString("model", model);
+    }
+
+    /// <summary>Opens the one choice we send and its <paramref name="body"/> (<c>message</c> or <c>delta</c>).</summary>
+    private static void StartChoice(Utf8JsonWriter w, string body)
+    {
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject(body);
+    }
+
+    /// <summary>Closes what <see cref="StartChoice"/> opened, with the choice's finish reason.</summary>
+    private static void EndChoice(Utf8JsonWriter w, FinishReason reason)
+    {
+        w.WriteEndObject();
+        WriteFinishReason(w, reason);
+        w.WriteNull("logprobs");
+        w.WriteEndObject();
+        w.WriteEndArray();
     }
 
     private static void WriteFinishReason(Utf8JsonWriter w, FinishReason reason)
