@@ -25,20 +25,13 @@ public sealed class LiveOptionsTests
     public async Task Reload_ValueThatDoesNotConvert_IsRefusedThenAValidChangeApplies()
     {
         var configuration = Settings(new() { ["Sidecar:Keys:a:Provider"] = "echo" });
-        var validator = new SidecarOptionsValidator();
-        using var live = new LiveOptions(configuration, Options.Create(LiveOptions.Read(configuration, validator)), validator, NullLogger<LiveOptions>.Instance);
+        using var live = Live(configuration);
         var before = live.Current;
 
-        var reload = live.NextReload;
-        configuration["Sidecar:Resilience:MaxConcurrentStreams"] = "many";
-        configuration.Reload();
-        await reload.WaitAsync(Timeout);
+        await ReloadAsync(configuration, live, ("Sidecar:Resilience:MaxConcurrentStreams", "many"));
         Assert.Same(before, live.Current);
 
-        reload = live.NextReload;
-        configuration["Sidecar:Resilience:MaxConcurrentStreams"] = "3";
-        configuration.Reload();
-        await reload.WaitAsync(Timeout);
+        await ReloadAsync(configuration, live, ("Sidecar:Resilience:MaxConcurrentStreams", "3"));
         Assert.Equal(3, live.Current.Resilience.MaxConcurrentStreams);
         Assert.True(live.Current.Keys.ContainsKey("a"));
     }
@@ -47,19 +40,37 @@ public sealed class LiveOptionsTests
     public async Task Reload_RedisAddedWithSharedLimits_IsRefusedBecauseRedisIsReadAtStartOnly()
     {
         var configuration = Settings(new() { ["Sidecar:Keys:a:Provider"] = "echo" });
-        var validator = new SidecarOptionsValidator();
-        using var live = new LiveOptions(configuration, Options.Create(LiveOptions.Read(configuration, validator)), validator, NullLogger<LiveOptions>.Instance);
+        using var live = Live(configuration);
         var before = live.Current;
 
         // Valid on its own (a fresh start would connect and enforce it), but this process connected no
         // Redis: taking it would leave the shared limit unenforced without a word.
-        var reload = live.NextReload;
-        configuration["Sidecar:Redis:Configuration"] = "127.0.0.1:1";
-        configuration["Sidecar:Keys:a:SharedLimits:RequestsPerMinute"] = "20";
-        configuration.Reload();
-        await reload.WaitAsync(Timeout);
+        await ReloadAsync(
+            configuration,
+            live,
+            ("Sidecar:Redis:Configuration", "127.0.0.1:1"),
+            ("Sidecar:Keys:a:SharedLimits:RequestsPerMinute", "20"));
 
         Assert.Same(before, live.Current);
+    }
+
+    private static LiveOptions Live(IConfigurationRoot configuration)
+    {
+        var validator = new SidecarOptionsValidator();
+        return new LiveOptions(configuration, Options.Create(LiveOptions.Read(configuration, validator)), validator, NullLogger<LiveOptions>.Instance);
+    }
+
+    /// <summary>Writes the changes and waits until the live options have taken or refused them.</summary>
+    private static async Task ReloadAsync(IConfigurationRoot configuration, LiveOptions live, params (string Name, string Value)[] changes)
+    {
+        var reload = live.NextReload;
+        foreach (var (name, value) in changes)
+        {
+            configuration[name] = value;
+        }
+
+        configuration.Reload();
+        await reload.WaitAsync(Timeout);
     }
 
     private static IConfigurationRoot Settings(Dictionary<string, string?> settings) =>
