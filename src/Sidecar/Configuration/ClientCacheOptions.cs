@@ -6,15 +6,6 @@ namespace Sidecar.Configuration;
 /// </summary>
 public sealed class ClientCacheOptions
 {
-    /// <summary>An unused key ref's entry leaves the cache after this long. Default 1 h.</summary>
-    public TimeSpan SlidingExpiration { get; set; } = TimeSpan.FromHours(1);
-
-    /// <summary>An entry leaves the cache after this long however often it is used. Default 24 h.</summary>
-    public TimeSpan AbsoluteExpiration { get; set; } = TimeSpan.FromHours(24);
-
-    /// <summary>How often a timer sweeps expired entries, whether or not calls come. Default 5 min.</summary>
-    public TimeSpan ScanFrequency { get; set; } = TimeSpan.FromMinutes(5);
-
     /// <summary>
     /// Most key refs held at once (the least recently used leave first), each with its client, limiters
     /// and key breaker. It bounds three more maps, which have no size setting of their own on purpose:
@@ -26,4 +17,13 @@ public sealed class ClientCacheOptions
     /// models come and go. Default 10 000.
     /// </summary>
     public int MaxEntries { get; set; } = 10_000;
+
+    /// <summary>An unused key ref's entry leaves the cache after this long. Default 1 h.</summary>
+    public TimeSpan SlidingExpiration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>An entry leaves the cache after this long however often it is used. Default 24 h.</summary>
+    public TimeSpan AbsoluteExpiration { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often a timer sweeps expired entries, whether or not calls come. Default 5 min.</summary>
+    public TimeSpan ScanFrequency { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -91,6 +91,7 @@ internal static class SidecarApp
         services.AddSidecarShared();
         services.AddSidecarResponseCache();
         services.AddSingleton<ChatClientCache>();
+        services.AddSingleton<ModelCatalog>();
         services.AddSingleton<CallAdmission>();
         services.AddSingleton<OpenAIChatProvider>();
         services.AddSingleton<EchoChatProvider>();
@@ -100,7 +101,8 @@ internal static class SidecarApp
         services.AddSingleton<Router>();
         services.AddSingleton<RequestValidator>();
         services.AddSingleton<CompletionPipeline>();
-        services.AddOpenAIHttp();
+        services.AddSingleton<ChatCompletionsEndpoint>();
+        services.AddSingleton<ModelsEndpoint>();
         services.AddSingleton<CallTracker>();
         services.AddSingleton<ReadinessState>();
         // Order matters: the socket gets its mode before the coordinator marks the daemon ready.

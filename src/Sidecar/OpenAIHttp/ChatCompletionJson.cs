@@ -30,14 +30,7 @@ internal static class ChatCompletionJson
             w.WriteStartArray("tool_calls");
             foreach (var call in message.ToolCalls)
             {
-                w.WriteStartObject();
-                w.WriteString("id", call.Id);
-                w.WriteString("type", "function");
-                w.WriteStartObject("function");
-                w.WriteString("name", call.Name);
-                w.WriteString("arguments", call.ArgumentsJson);
-                w.WriteEndObject();
-                w.WriteEndObject();
+                WriteToolCall(w, index: null, call.Id, call.Name, call.ArgumentsJson);
             }
 
             w.WriteEndArray();
@@ -49,6 +42,36 @@ internal static class ChatCompletionJson
             WriteUsage(w, usage);
         }
 
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A tool call as OpenAI writes it: whole in a message (no <paramref name="index"/>; id, type and name
+    /// always), or a piece of one in a chunk (its index; id, type and name on the first piece only).
+    /// </summary>
+    private static void WriteToolCall(Utf8JsonWriter w, int? index, string id, string name, string arguments)
+    {
+        var whole = index is null;
+        w.WriteStartObject();
+        if (index is { } position)
+        {
+            w.WriteNumber("index", position);
+        }
+
+        if (whole || id.Length > 0)
+        {
+            w.WriteString("id", id);
+            w.WriteString("type", "function");
+        }
+
+        w.WriteStartObject("function");
+        if (whole || name.Length > 0)
+        {
+            w.WriteString("name", name);
+        }
+
+        w.WriteString("arguments", arguments);
+        w.WriteEndObject();
         w.WriteEndObject();
     }
 
@@ -72,23 +95,7 @@ internal static class ChatCompletionJson
             w.WriteStartArray("tool_calls");
             foreach (var delta in chunk.ToolCallDeltas)
             {
-                w.WriteStartObject();
-                w.WriteNumber("index", delta.Index);
-                if (delta.Id.Length > 0)
-                {
-                    w.WriteString("id", delta.Id);
-                    w.WriteString("type", "function");
-                }
-
-                w.WriteStartObject("function");
-                if (delta.Name.Length > 0)
-                {
-                    w.WriteString("name", delta.Name);
-                }
-
-                w.WriteString("arguments", delta.ArgumentsDelta);
-                w.WriteEndObject();
-                w.WriteEndObject();
+                WriteToolCall(w, delta.Index, delta.Id, delta.Name, delta.ArgumentsDelta);
             }
 
             w.WriteEndArray();

@@ -42,14 +42,9 @@ internal static class ChatCompletionRequestReader
             var request = new CompleteRequest { KeyRef = keyRef };
             var stream = false;
             var includeUsage = false;
-            foreach (var field in root.EnumerateObject())
+            foreach (var field in Present(root.EnumerateObject()))
             {
                 var value = field.Value;
-                if (value.ValueKind == JsonValueKind.Null)
-                {
-                    continue;
-                }
-
                 switch (field.Name)
                 {
                     case "model":
@@ -59,18 +54,10 @@ internal static class ChatCompletionRequestReader
                         ReadMessages(value, request.Messages, v);
                         break;
                     case "temperature":
-                        if (Number(value, "temperature", v) is { } temperature)
-                        {
-                            request.Temperature = temperature;
-                        }
-
+                        Number(value, "temperature", v, number => request.Temperature = number);
                         break;
                     case "top_p":
-                        if (Number(value, "top_p", v) is { } topP)
-                        {
-                            request.TopP = topP;
-                        }
-
+                        Number(value, "top_p", v, number => request.TopP = number);
                         break;
                     case "max_tokens" or "max_completion_tokens":
                         if (Int32(value, field.Name, v) is { } maxTokens)
@@ -99,18 +86,10 @@ internal static class ChatCompletionRequestReader
 
                         break;
                     case "presence_penalty":
-                        if (Number(value, "presence_penalty", v) is { } presence)
-                        {
-                            request.PresencePenalty = presence;
-                        }
-
+                        Number(value, "presence_penalty", v, number => request.PresencePenalty = number);
                         break;
                     case "frequency_penalty":
-                        if (Number(value, "frequency_penalty", v) is { } frequency)
-                        {
-                            request.FrequencyPenalty = frequency;
-                        }
-
+                        Number(value, "frequency_penalty", v, number => request.FrequencyPenalty = number);
                         break;
                     case "tools":
                         ReadTools(value, request.Tools, v);
@@ -174,14 +153,9 @@ internal static class ChatCompletionRequestReader
         foreach (var (path, item) in Objects(value, "messages", v))
         {
             var message = new Message();
-            foreach (var field in item.EnumerateObject())
+            foreach (var field in Present(item.EnumerateObject()))
             {
                 var fieldValue = field.Value;
-                if (fieldValue.ValueKind == JsonValueKind.Null)
-                {
-                    continue;
-                }
-
                 switch (field.Name)
                 {
                     case "role":
@@ -316,13 +290,7 @@ internal static class ChatCompletionRequestReader
 
     private static void ReadFunctionCall(JsonElement value, string path, ToolCall call, List<FieldViolation> v)
     {
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            v.Add(new(path, "must be an object"));
-            return;
-        }
-
-        foreach (var field in value.EnumerateObject())
+        foreach (var field in Fields(value, path, v))
         {
             switch (field.Name)
             {
@@ -373,19 +341,8 @@ internal static class ChatCompletionRequestReader
 
     private static void ReadFunction(JsonElement value, string path, Tool tool, List<FieldViolation> v)
     {
-        if (value.ValueKind != JsonValueKind.Object)
+        foreach (var field in Present(Fields(value, path, v)))
         {
-            v.Add(new(path, "must be an object"));
-            return;
-        }
-
-        foreach (var field in value.EnumerateObject())
-        {
-            if (field.Value.ValueKind == JsonValueKind.Null)
-            {
-                continue;
-            }
-
             switch (field.Name)
             {
                 case "name":
@@ -472,13 +429,8 @@ internal static class ChatCompletionRequestReader
             return format;
         }
 
-        foreach (var field in schema.EnumerateObject())
+        foreach (var field in Present(schema.EnumerateObject()))
         {
-            if (field.Value.ValueKind == JsonValueKind.Null)
-            {
-                continue;
-            }
-
             var path = $"response_format.json_schema.{Clip(field.Name)}";
             switch (field.Name)
             {
@@ -624,6 +576,41 @@ internal static class ChatCompletionRequestReader
 
         v.Add(new(path, "must be a string"));
         return null;
+    }
+
+    /// <summary>The fields that hold a value: OpenAI's SDKs send <c>null</c> for an unset field, which
+    /// means the same as leaving it out.</summary>
+    private static IEnumerable<JsonProperty> Present(IEnumerable<JsonProperty> fields)
+    {
+        foreach (var field in fields)
+        {
+            if (field.Value.ValueKind != JsonValueKind.Null)
+            {
+                yield return field;
+            }
+        }
+    }
+
+    /// <summary>The properties of an object; anything else adds one violation and yields none.</summary>
+    private static IEnumerable<JsonProperty> Fields(JsonElement value, string path, List<FieldViolation> v)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            v.Add(new(path, "must be an object"));
+            return [];
+        }
+
+        return value.EnumerateObject();
+    }
+
+    /// <summary>Sets an optional proto number only when the field holds one, so an absent or wrong one
+    /// leaves the field unset (proto presence) and adds its violation.</summary>
+    private static void Number(JsonElement value, string path, List<FieldViolation> v, Action<double> set)
+    {
+        if (Number(value, path, v) is { } number)
+        {
+            set(number);
+        }
     }
 
     private static double? Number(JsonElement value, string path, List<FieldViolation> v)

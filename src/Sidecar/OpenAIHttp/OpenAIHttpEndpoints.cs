@@ -1,18 +1,8 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-
 namespace Sidecar.OpenAIHttp;
 
-/// <summary>Registers and maps the OpenAI-compatible door (docs/design.md, README "Use it from an existing OpenAI agent").</summary>
+/// <summary>Maps the OpenAI-compatible door (docs/design.md, README "Use it from an existing OpenAI agent").</summary>
 internal static class OpenAIHttpEndpoints
 {
-    public static IServiceCollection AddOpenAIHttp(this IServiceCollection services)
-    {
-        services.TryAddSingleton<ChatCompletionsEndpoint>();
-        services.TryAddSingleton<ModelsEndpoint>();
-        services.TryAddSingleton<Upstream.ModelCatalog>();
-        return services;
-    }
-
     /// <summary>
     /// Plain request delegates (no parameter binding to generate): the handlers read and write JSON
     /// themselves, which keeps the door free of reflection under Native AOT.
