@@ -102,7 +102,6 @@ public sealed class HostingTests
         return socket;
     }
 
-    /// <summary>Sends a request and reads one response; empty when the daemon closed the connection instead.</summary>
     /// <summary>
     /// A connection over the cap is closed by the daemon as soon as it is accepted; the reset may reach
     /// the client while its connect is still completing, or later while it talks: either way nothing is served.
@@ -125,19 +124,54 @@ public sealed class HostingTests
         }
     }
 
+    /// <summary>
+    /// Sends a request and reads one whole response; empty when the daemon closed the connection instead.
+    /// The response is read to its end (Content-Length or the last chunk) because TCP may split it
+    /// across reads, and a piece left unread would be taken for the next exchange's answer.
+    /// </summary>
     private static async Task<string> ExchangeAsync(System.Net.Sockets.Socket socket, byte[] request)
     {
         var buffer = new byte[4096];
+        var received = new System.Text.StringBuilder();
         try
         {
             await socket.SendAsync(request).WaitAsync(Daemon.Timeout);
-            var n = await socket.ReceiveAsync(buffer).WaitAsync(Daemon.Timeout);
-            return System.Text.Encoding.ASCII.GetString(buffer, 0, n);
+            while (!IsWholeResponse(received.ToString()))
+            {
+                var n = await socket.ReceiveAsync(buffer).WaitAsync(Daemon.Timeout);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                received.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+            }
+
+            return received.ToString();
         }
         catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.Shutdown)
         {
             return string.Empty;
         }
+    }
+
+    private static bool IsWholeResponse(string text)
+    {
+        var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (headerEnd < 0)
+        {
+            return false;
+        }
+
+        var headers = text[..headerEnd];
+        var body = text[(headerEnd + 4)..];
+        if (headers.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            return body.EndsWith("0\r\n\r\n", StringComparison.Ordinal);
+        }
+
+        var length = System.Text.RegularExpressions.Regex.Match(headers, @"Content-Length:\s*(\d+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        return !length.Success || body.Length >= int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
