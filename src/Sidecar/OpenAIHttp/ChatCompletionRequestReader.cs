@@ -15,6 +15,22 @@ internal static class ChatCompletionRequestReader
 {
     private const int MaxViolations = 64;
 
+    /// <summary>The sampling numbers: each is any JSON number, passed on for the upstream to judge.</summary>
+    private static readonly Dictionary<string, Action<CompleteRequest, double>> SamplingFields = new(StringComparer.Ordinal)
+    {
+        ["temperature"] = static (r, x) => r.Temperature = x,
+        ["top_p"] = static (r, x) => r.TopP = x,
+        ["presence_penalty"] = static (r, x) => r.PresencePenalty = x,
+        ["frequency_penalty"] = static (r, x) => r.FrequencyPenalty = x,
+    };
+
+    /// <summary>A message's plain string fields.</summary>
+    private static readonly Dictionary<string, Action<Message, string>> MessageTextFields = new(StringComparer.Ordinal)
+    {
+        ["name"] = static (m, x) => m.Name = x,
+        ["tool_call_id"] = static (m, x) => m.ToolCallId = x,
+    };
+
     /// <summary>Parses <paramref name="body"/>; throws <see cref="SidecarException"/> (InvalidRequest) naming every bad field.</summary>
     public static OpenAIChatRequest Read(ReadOnlyMemory<byte> body, string keyRef, int maxJsonDepth)
     {
@@ -48,16 +64,16 @@ internal static class ChatCompletionRequestReader
                 switch (field.Name)
                 {
                     case "model":
-                        request.Model = String(value, "model", v) ?? string.Empty;
+                        request.Model = Text(value, "model", v);
+                        break;
+                    case "user":
+                        request.User = Text(value, "user", v);
                         break;
                     case "messages":
                         ReadMessages(value, request.Messages, v);
                         break;
-                    case "temperature":
-                        Number(value, "temperature", v, number => request.Temperature = number);
-                        break;
-                    case "top_p":
-                        Number(value, "top_p", v, number => request.TopP = number);
+                    case var name when SamplingFields.TryGetValue(name, out var set):
+                        Number(value, name, v, number => set(request, number));
                         break;
                     case "max_tokens" or "max_completion_tokens":
                         if (Int32(value, field.Name, v) is { } maxTokens)
@@ -85,12 +101,6 @@ internal static class ChatCompletionRequestReader
                         }
 
                         break;
-                    case "presence_penalty":
-                        Number(value, "presence_penalty", v, number => request.PresencePenalty = number);
-                        break;
-                    case "frequency_penalty":
-                        Number(value, "frequency_penalty", v, number => request.FrequencyPenalty = number);
-                        break;
                     case "tools":
                         ReadTools(value, request.Tools, v);
                         break;
@@ -109,9 +119,6 @@ internal static class ChatCompletionRequestReader
                     case "response_format":
                         request.ResponseFormat = ReadResponseFormat(value, v);
                         break;
-                    case "user":
-                        request.User = String(value, "user", v) ?? string.Empty;
-                        break;
                     case "metadata":
                         ReadMetadata(value, request.Metadata, v);
                         break;
@@ -129,7 +136,7 @@ internal static class ChatCompletionRequestReader
                         includeUsage = ReadStreamOptions(value, v);
                         break;
                     default:
-                        v.Add(new(Clip(field.Name), "is not supported by the sidecar"));
+                        Unsupported(string.Empty, field.Name, v);
                         break;
                 }
             }
@@ -164,11 +171,8 @@ internal static class ChatCompletionRequestReader
                     case "content":
                         message.Content = ReadContent(fieldValue, $"{path}.content", v);
                         break;
-                    case "name":
-                        message.Name = String(fieldValue, $"{path}.name", v) ?? string.Empty;
-                        break;
-                    case "tool_call_id":
-                        message.ToolCallId = String(fieldValue, $"{path}.tool_call_id", v) ?? string.Empty;
+                    case var name when MessageTextFields.TryGetValue(name, out var set):
+                        set(message, Text(fieldValue, $"{path}.{name}", v));
                         break;
                     case "tool_calls":
                         ReadToolCalls(fieldValue, $"{path}.tool_calls", message.ToolCalls, v);
@@ -177,7 +181,7 @@ internal static class ChatCompletionRequestReader
                         // An SDK echoing an earlier assistant answer may carry an empty refusal: nothing to keep.
                         break;
                     default:
-                        v.Add(new($"{path}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                        Unsupported(path, field.Name, v);
                         break;
                 }
             }
@@ -243,7 +247,7 @@ internal static class ChatCompletionRequestReader
             {
                 if (field.Name is not ("type" or "text"))
                 {
-                    v.Add(new($"{partPath}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                    Unsupported(partPath, field.Name, v);
                 }
             }
 
@@ -270,7 +274,7 @@ internal static class ChatCompletionRequestReader
                 switch (field.Name)
                 {
                     case "id":
-                        call.Id = String(field.Value, $"{callPath}.id", v) ?? string.Empty;
+                        call.Id = Text(field.Value, $"{callPath}.id", v);
                         break;
                     case "type":
                         ExpectFunctionType(field.Value, $"{callPath}.type", v);
@@ -279,7 +283,7 @@ internal static class ChatCompletionRequestReader
                         ReadFunctionCall(field.Value, $"{callPath}.function", call, v);
                         break;
                     default:
-                        v.Add(new($"{callPath}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                        Unsupported(callPath, field.Name, v);
                         break;
                 }
             }
@@ -290,19 +294,23 @@ internal static class ChatCompletionRequestReader
 
     private static void ReadFunctionCall(JsonElement value, string path, ToolCall call, List<FieldViolation> v)
     {
+        // Both fields are strings, so one read serves either.
         foreach (var field in Fields(value, path, v))
         {
-            switch (field.Name)
+            if (field.Name is not ("name" or "arguments"))
             {
-                case "name":
-                    call.Name = String(field.Value, $"{path}.name", v) ?? string.Empty;
-                    break;
-                case "arguments":
-                    call.ArgumentsJson = String(field.Value, $"{path}.arguments", v) ?? string.Empty;
-                    break;
-                default:
-                    v.Add(new($"{path}.{Clip(field.Name)}", "is not supported by the sidecar"));
-                    break;
+                Unsupported(path, field.Name, v);
+                continue;
+            }
+
+            var text = Text(field.Value, $"{path}.{field.Name}", v);
+            if (field.Name == "name")
+            {
+                call.Name = text;
+            }
+            else
+            {
+                call.ArgumentsJson = text;
             }
         }
     }
@@ -325,7 +333,7 @@ internal static class ChatCompletionRequestReader
                         ReadFunction(field.Value, $"{path}.function", tool, v);
                         break;
                     default:
-                        v.Add(new($"{path}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                        Unsupported(path, field.Name, v);
                         break;
                 }
             }
@@ -346,10 +354,10 @@ internal static class ChatCompletionRequestReader
             switch (field.Name)
             {
                 case "name":
-                    tool.Name = String(field.Value, $"{path}.name", v) ?? string.Empty;
+                    tool.Name = Text(field.Value, $"{path}.name", v);
                     break;
                 case "description":
-                    tool.Description = String(field.Value, $"{path}.description", v) ?? string.Empty;
+                    tool.Description = Text(field.Value, $"{path}.description", v);
                     break;
                 case "parameters":
                     if (field.Value.ValueKind == JsonValueKind.Object)
@@ -371,7 +379,7 @@ internal static class ChatCompletionRequestReader
 
                     break;
                 default:
-                    v.Add(new($"{path}.{Clip(field.Name)}", "is not supported by the sidecar"));
+                    Unsupported(path, field.Name, v);
                     break;
             }
         }
@@ -435,10 +443,10 @@ internal static class ChatCompletionRequestReader
             switch (field.Name)
             {
                 case "name":
-                    format.JsonSchemaName = String(field.Value, path, v) ?? string.Empty;
+                    format.JsonSchemaName = Text(field.Value, path, v);
                     break;
                 case "description":
-                    format.JsonSchemaDescription = String(field.Value, path, v) ?? string.Empty;
+                    format.JsonSchemaDescription = Text(field.Value, path, v);
                     break;
                 case "schema":
                     if (field.Value.ValueKind == JsonValueKind.Object)
@@ -455,7 +463,7 @@ internal static class ChatCompletionRequestReader
                     format.JsonSchemaStrict = Bool(field.Value, path, v);
                     break;
                 default:
-                    v.Add(new(path, "is not supported by the sidecar"));
+                    Unsupported("response_format.json_schema", field.Name, v);
                     break;
             }
         }
@@ -525,7 +533,7 @@ internal static class ChatCompletionRequestReader
             }
             else
             {
-                v.Add(new($"stream_options.{Clip(field.Name)}", "is not supported by the sidecar"));
+                Unsupported("stream_options", field.Name, v);
             }
         }
 
@@ -566,6 +574,13 @@ internal static class ChatCompletionRequestReader
             v.Add(new(path, "must be \"function\""));
         }
     }
+
+    /// <summary>A string field's text; empty, with the violation noted, when it is not a string.</summary>
+    private static string Text(JsonElement value, string path, List<FieldViolation> v) => String(value, path, v) ?? string.Empty;
+
+    /// <summary>Notes a field the contract has no place for: refused rather than dropped, so nothing a caller asked for is lost silently.</summary>
+    private static void Unsupported(string parentPath, string name, List<FieldViolation> v) =>
+        v.Add(new(parentPath.Length == 0 ? Clip(name) : $"{parentPath}.{Clip(name)}", "is not supported by the sidecar"));
 
     private static string? String(JsonElement value, string path, List<FieldViolation> v)
     {
