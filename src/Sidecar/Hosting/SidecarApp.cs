@@ -82,28 +82,14 @@ internal static class SidecarApp
         services.AddMetrics();
         services.AddSingleton<SidecarMetrics>();
         services.AddSingleton<KeyResolver>();
-        services.AddSingleton<UpstreamHttpPool>();
-        services.TryAddSingleton<IOpenAIClientFactory, OpenAIClientFactory>();
-        services.AddSingleton<ClientCache>();
-        // Upstream/ knows what an upstream failure is; the resilience layer asks it through its own interface.
-        services.TryAddSingleton<IUpstreamFailureClassifier, UpstreamFailures>();
+        services.AddSidecarClients();
+        services.AddSidecarUpstream();
         services.AddSidecarResilience();
         services.AddSidecarShared();
         services.AddSidecarResponseCache();
-        services.AddSingleton<ChatClientCache>();
-        services.AddSingleton<ModelCatalog>();
-        services.AddSingleton<CallAdmission>();
-        services.AddSingleton<OpenAIChatProvider>();
-        services.AddSingleton<EchoChatProvider>();
-        services.AddSingleton<ChatProviders>();
-        services.AddSingleton<IReasonNames, ReasonNames>();
-        services.AddSingleton<RoutePlans>();
-        services.AddSingleton<Router>();
-        services.AddSingleton<RequestValidator>();
-        services.AddSingleton<CompletionPipeline>();
-        services.AddSingleton<ChatCompletionsEndpoint>();
-        services.AddSingleton<ModelsEndpoint>();
-        services.AddSingleton<CallTracker>();
+        services.AddSidecarRouting();
+        services.AddSidecarApi();
+        services.AddSidecarOpenAIHttp();
         services.AddSingleton<ReadinessState>();
         // Order matters: the socket gets its mode before the coordinator marks the daemon ready.
         services.AddHostedService<SocketFileLifecycle>();
