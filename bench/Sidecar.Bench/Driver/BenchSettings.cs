@@ -20,11 +20,16 @@ internal sealed record BenchSettings(
     int ChurnMaxEntries,
     int CancelCalls)
 {
+    /// <summary>The open-loop rates, in calls per second: near idle, and the fast one whose latency the docs quote.</summary>
     public const double SlowRate = 100;
     public const double FastRate = 1000;
+
+    /// <summary>A streamed call at its own rate: 20 chunks, 1 ms apart, about what a short answer takes.</summary>
     public const double StreamRate = 100;
     public const int StreamChunks = 20;
     public const int StreamIntervalMs = 1;
+
+    /// <summary>The callers of the closed-loop throughput runs.</summary>
     public const int UnaryConcurrency = 32;
     public const int StreamConcurrency = 16;
 

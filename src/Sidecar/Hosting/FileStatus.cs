@@ -15,10 +15,6 @@ internal readonly record struct FileStatus(uint Type, uint Permissions, uint Uid
     public const uint Directory = 0x4000;
     public const uint Fifo = 0x1000;
 
-    public const uint OthersWrite = 0x002;
-    public const uint GroupWrite = 0x010;
-    public const uint Sticky = 0x200;
-
     private const int AtFdCwd = -100;
     private const int AtEmptyPath = 0x1000;
     private const int AtSymlinkNoFollow = 0x100;

@@ -154,8 +154,9 @@ internal static class SocketFile
             ?? throw new SocketFileException($"The socket's folder {directory} does not exist.");
         var uid = Libc.Geteuid();
         var ours = folder.Uid == uid || folder.Uid == 0;
-        var writableByOthers = (folder.Permissions & (FileStatus.GroupWrite | FileStatus.OthersWrite)) != 0;
-        var sticky = (folder.Permissions & FileStatus.Sticky) != 0;
+        var mode = (UnixFileMode)folder.Permissions;
+        var writableByOthers = (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0;
+        var sticky = (mode & UnixFileMode.StickyBit) != 0;
         if (!ours || (writableByOthers && !sticky))
         {
             var who = ours ? "others can write it and it is not sticky" : $"it belongs to uid {folder.Uid}, neither the daemon's user ({uid}) nor root";

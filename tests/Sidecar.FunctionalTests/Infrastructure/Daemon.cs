@@ -28,10 +28,10 @@ public sealed class Daemon : IAsyncDisposable
         _logs = logs;
         _secrets = secrets;
         Socket = socket;
-        HealthPort = healthPort;
-        HttpPort = httpPort;
         Channel = SocketChannel(socket);
         Client = new Completions.CompletionsClient(Channel);
+        HealthPort = healthPort;
+        HttpPort = httpPort;
     }
 
     public string Socket { get; }
