@@ -1,5 +1,4 @@
 using System.Text;
-using Sidecar.Clients;
 
 namespace Sidecar.Tests.Clients;
 

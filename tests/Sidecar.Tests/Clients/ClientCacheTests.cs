@@ -1,8 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using OpenAI;
-using Sidecar.Clients;
-using Sidecar.Diagnostics;
 using Sidecar.Keys;
 
 namespace Sidecar.Tests.Clients;

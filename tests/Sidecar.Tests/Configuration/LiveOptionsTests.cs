@@ -1,13 +1,9 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using static Sidecar.Tests.Reloads;
 
 namespace Sidecar.Tests.Configuration;
 
 public sealed class LiveOptionsTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-
     [Fact]
     public void Read_InvalidSettings_ListsEveryProblem()
     {
@@ -53,26 +49,4 @@ public sealed class LiveOptionsTests
 
         Assert.Same(before, live.Current);
     }
-
-    private static LiveOptions Live(IConfigurationRoot configuration)
-    {
-        var validator = new SidecarOptionsValidator();
-        return new LiveOptions(configuration, Options.Create(LiveOptions.Read(configuration, validator)), validator, NullLogger<LiveOptions>.Instance);
-    }
-
-    /// <summary>Writes the changes and waits until the live options have taken or refused them.</summary>
-    private static async Task ReloadAsync(IConfigurationRoot configuration, LiveOptions live, params (string Name, string Value)[] changes)
-    {
-        var reload = live.NextReload;
-        foreach (var (name, value) in changes)
-        {
-            configuration[name] = value;
-        }
-
-        configuration.Reload();
-        await reload.WaitAsync(Timeout);
-    }
-
-    private static IConfigurationRoot Settings(Dictionary<string, string?> settings) =>
-        new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Polly.CircuitBreaker;
 using Sidecar.Health;
-using Sidecar.Resilience;
 
 namespace Sidecar.Tests.Health;
 

@@ -1,4 +1,3 @@
-using Sidecar.Resilience;
 
 namespace Sidecar.Tests.Resilience;
 

@@ -1,7 +1,4 @@
-using Sidecar.Clients;
-using Sidecar.Diagnostics;
 using Sidecar.Keys;
-using Sidecar.Resilience;
 
 namespace Sidecar.Tests.Resilience;
 

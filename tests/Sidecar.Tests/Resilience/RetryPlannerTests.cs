@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Sidecar.Resilience;
 using Sidecar.Upstream;
 
 namespace Sidecar.Tests.Resilience;

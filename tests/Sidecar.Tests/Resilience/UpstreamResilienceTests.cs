@@ -1,10 +1,7 @@
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly.CircuitBreaker;
-using Sidecar.Clients;
-using Sidecar.Diagnostics;
 using Sidecar.Keys;
-using Sidecar.Resilience;
 
 namespace Sidecar.Tests.Resilience;
 

@@ -1,7 +1,5 @@
 using System.ClientModel;
 using System.Net.Sockets;
-using Sidecar.Clients;
-using Sidecar.Resilience;
 using Sidecar.Tests.Resilience;
 using Sidecar.Upstream;
 
