@@ -219,6 +219,47 @@ public sealed partial class OperationsTests
     }
 
     [Fact]
+    public async Task Reload_KeyRefMovedOffAnEndpointWhoseBreakerIsOpen_TheBreakerLeavesTheGaugeAndCallsReachTheNewEndpoint()
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        using var dir = TempFolder.Create("sidecar-breakers-");
+        var keyFile = Path.Combine(dir.FullName, "moving.key");
+        await File.WriteAllTextAsync(keyFile, "sk-moving");
+        var configFile = Path.Combine(dir.FullName, "sidecar.json");
+        string Config(string endpoint) => $$"""{ "Sidecar": { "Keys": { "moving": { "ApiKey": "file:{{keyFile}}", "Endpoint": "{{endpoint}}" } } } }""";
+
+        // Nothing listens on port 9 of loopback: every attempt is a refused connection, counted by the endpoint's breaker.
+        await File.WriteAllTextAsync(configFile, Config("http://127.0.0.1:9/v1"));
+        await using var daemon = await Daemon.StartAsync(upstream, new Dictionary<string, string>
+        {
+            ["config"] = configFile,
+            ["Sidecar:Resilience:Retry:MaxRetries"] = "0",
+            ["Sidecar:Resilience:CircuitBreaker:MinimumThroughput"] = "2",
+            ["Sidecar:Resilience:CircuitBreaker:BreakDuration"] = "00:05:00",
+        });
+        daemon.AddSecret("sk-moving");
+        var call = Requests.Fake("fake-1", "moved");
+        call.KeyRef = "moving";
+        for (var i = 0; i < 2; i++)
+        {
+            await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(call).ResponseAsync, StatusCode.Unavailable, "UPSTREAM_UNAVAILABLE");
+        }
+
+        await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(call).ResponseAsync, StatusCode.Unavailable, "CIRCUIT_OPEN");
+        Assert.Equal(2, (await ScrapeAsync(daemon)).Value("sidecar_circuit_state", ("scope", "endpoint"), ("endpoint", "127.0.0.1:9")));
+
+        var reload = daemon.App.Services.GetRequiredService<LiveOptions>().NextReload;
+        await File.WriteAllTextAsync(configFile, Config(upstream.Endpoint.ToString()));
+        await reload.WaitAsync(Daemon.Timeout);
+
+        Assert.Equal("fake: moved", (await daemon.Client.CompleteAsync(call).ResponseAsync.WaitAsync(Daemon.Timeout)).Message.Content);
+        var metrics = await ScrapeAsync(daemon);
+        Assert.False(metrics.Has("sidecar_circuit_state", ("endpoint", "127.0.0.1:9")));
+        Assert.Equal(0, metrics.Value("sidecar_circuit_state", ("scope", "endpoint"), ("endpoint", upstream.Endpoint.Authority)));
+        Assert.Contains(daemon.LogLines, l => l.Contains("A configuration reload dropped 1 circuit breakers that were not closed", StringComparison.Ordinal) && l.Contains("endpoint 127.0.0.1:9", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Reload_ConfigFileDeleted_IsRefusedAndTheKeyRefsCallerRestrictionStays()
     {
         await using var upstream = await FakeUpstreamServer.StartAsync();
@@ -339,11 +380,14 @@ public sealed partial class OperationsTests
 
         public string Text { get; } = text;
 
-        public bool Has(string name) => _series.Any(s => s.Name == name);
+        /// <summary>Whether a series of that name has the given labels.</summary>
+        public bool Has(string name, params (string Key, string Value)[] labels) => Matching(name, labels).Any();
 
         /// <summary>The sum over every series of that name whose labels include the given ones.</summary>
-        public double Value(string name, params (string Key, string Value)[] labels) =>
-            _series.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).Sum(s => s.Value);
+        public double Value(string name, params (string Key, string Value)[] labels) => Matching(name, labels).Sum(s => s.Value);
+
+        private IEnumerable<(string Name, Dictionary<string, string> Labels, double Value)> Matching(string name, (string Key, string Value)[] labels) =>
+            _series.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value));
 
         private static List<(string, Dictionary<string, string>, double)> Parse(string text)
         {

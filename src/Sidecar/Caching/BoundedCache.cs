@@ -102,6 +102,25 @@ internal sealed class BoundedCache<TValue> : IDisposable
         }
     }
 
+    /// <summary>Drops the values <paramref name="drop"/> picks (evicted as <see cref="EvictionReason.Removed"/>) and returns them.</summary>
+    public List<TValue> RemoveWhere(Func<TValue, bool> drop)
+    {
+        var dropped = new List<TValue>();
+        lock (_gate)
+        {
+            foreach (var (name, slot) in _slots)
+            {
+                if (drop(slot.Value))
+                {
+                    DropLocked(name, slot, EvictionReason.Removed);
+                    dropped.Add(slot.Value);
+                }
+            }
+        }
+
+        return dropped;
+    }
+
     /// <summary>Drops expired values; the timer calls it every <c>sweepEvery</c>.</summary>
     public void Sweep()
     {

@@ -7,8 +7,10 @@ namespace Sidecar.Configuration;
 /// is open, calls through it are refused at once with UNAVAILABLE, reason <c>CIRCUIT_OPEN</c>, and a
 /// <c>RetryInfo</c> of the time left; after <see cref="BreakDuration"/> one call probes the upstream
 /// (half-open) and closes the breaker when it succeeds. Other 4xx answers never count as failures.
+/// A record, so that a reload compares every setting by value, one added later included: a change of any
+/// rebuilds the breakers (<c>Resilience/CircuitBreakers</c>).
 /// </summary>
-public sealed class CircuitBreakerOptions
+public sealed record CircuitBreakerOptions
 {
     /// <summary>Whether breakers are used at all. Default true.</summary>
     public bool Enabled { get; set; } = true;

@@ -91,7 +91,7 @@ internal sealed class KeyResolver : IDisposable
                 return new ResolvedKey(
                     keyRef,
                     Providers.OpenAI,
-                    new Uri(options.DefaultEndpoint),
+                    EndpointOf(null, options),
                     secret,
                     Fingerprint(secret),
                     models: null,
@@ -106,7 +106,7 @@ internal sealed class KeyResolver : IDisposable
     private ResolvedKey FromConfigured(string keyRef, KeyRefOptions configured, SidecarOptions options)
     {
         var provider = configured.Provider.Trim().ToLowerInvariant();
-        var endpoint = new Uri(configured.Endpoint ?? options.DefaultEndpoint);
+        var endpoint = EndpointOf(configured, options);
         var models = configured.Models.Count == 0 ? null : configured.Models.ToFrozenSet(StringComparer.Ordinal);
         AuthModes.TryParse(configured.Auth, out var auth);
         var isPool = configured.Pool.Count > 0;
@@ -222,6 +222,17 @@ internal sealed class KeyResolver : IDisposable
         var key = secret.Trim();
         return key.StartsWith('\uFEFF') ? key[1..].Trim() : key;
     }
+
+    /// <summary>
+    /// Every endpoint a key ref of <paramref name="options"/> can resolve to: each configured key ref's, and the
+    /// default endpoint (key refs without one of their own, and every key in the keys directory). Endpoints
+    /// come from nowhere else, so state kept per endpoint can be bounded by this list.
+    /// </summary>
+    internal static IEnumerable<Uri> Endpoints(SidecarOptions options) =>
+        options.Keys.Values.Where(k => k.Endpoint is not null).Select(k => EndpointOf(k, options)).Prepend(EndpointOf(null, options));
+
+    /// <summary>A key ref's endpoint: its own, else the default (a keys-directory entry has no settings of its own).</summary>
+    private static Uri EndpointOf(KeyRefOptions? configured, SidecarOptions options) => new(configured?.Endpoint ?? options.DefaultEndpoint);
 
     private static IReadOnlySet<uint>? SetOrNull(List<uint> values) => values.Count == 0 ? null : values.ToFrozenSet();
 

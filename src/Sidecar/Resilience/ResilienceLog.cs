@@ -15,4 +15,7 @@ internal static partial class ResilienceLog
     [LoggerMessage(103, LogLevel.Information, "Circuit breaker {Scope} {Name} closed")]
     public static partial void BreakerClosed(ILogger logger, string scope, string name);
 
+    [LoggerMessage(104, LogLevel.Warning, "A configuration reload dropped {Count} circuit breakers that were not closed ({Why}): {Breakers}")]
+    public static partial void BreakersDropped(ILogger logger, int count, string why, string breakers);
+
 }

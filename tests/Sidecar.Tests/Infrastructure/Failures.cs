@@ -2,8 +2,6 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Diagnostics.Metrics;
 using OpenAI;
-using Sidecar.Clients;
-using Sidecar.Diagnostics;
 using Sidecar.Keys;
 using Sidecar.Upstream;
 
@@ -15,15 +13,22 @@ internal static class Failures
     /// <summary>The daemon's own classifier of upstream failures, which the resilience layer is given.</summary>
     public static readonly UpstreamFailures Classifier = new(TimeProvider.System);
 
+    /// <summary>The endpoint of <see cref="Key"/>'s keys by default; the breakers hold breakers only for configured endpoints.</summary>
+    public const string Endpoint = "http://upstream.test:8080/v1";
+
     public static readonly ResolvedKey TeamA = Key("team-a");
     public static readonly ResolvedKey TeamB = Key("team-b");
 
-    public static ResolvedKey Key(string keyRef, string endpoint = "http://upstream.test:8080/v1", string fingerprint = "fp1") =>
+    public static ResolvedKey Key(string keyRef, string endpoint = Endpoint, string fingerprint = "fp1") =>
         new(keyRef, "openai", new Uri(endpoint), "sk-secret", fingerprint, models: null);
 
     /// <summary>An HTTP error answer, with headers such as <c>Retry-After</c> and an optional body.</summary>
     public static ClientResultException Http(int status, string body = "{}", params (string Name, string Value)[] headers) =>
         new($"HTTP {status}", new FakeResponse(status, body, headers));
+
+    /// <summary>A connection the upstream refused: no HTTP answer at all, counted by the endpoint's breaker.</summary>
+    public static HttpRequestException ConnectionRefused() =>
+        new(HttpRequestError.ConnectionError, "connection refused", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused));
 
     public static ClientResultException RetryAfter(int status, string value) => Http(status, "{}", ("Retry-After", value));
 

@@ -15,6 +15,7 @@ public sealed class UpstreamResilienceTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly SidecarOptions _options = TestOptions.Create(o =>
     {
+        o.DefaultEndpoint = Failures.Endpoint;
         o.Resilience.Retry = new RetryOptions { MaxRetries = 0, BaseDelay = TimeSpan.Zero, UseJitter = false, MinAttemptTime = TimeSpan.Zero };
         o.Resilience.CircuitBreaker = new CircuitBreakerOptions
         {
@@ -177,7 +178,7 @@ public sealed class UpstreamResilienceTests : IDisposable
         _options.Resilience.CircuitBreaker.MinimumThroughput = 2;
         for (var i = 0; i < 2; i++)
         {
-            await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, new HttpRequestException(HttpRequestError.ConnectionError, "connection refused", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused))));
+            await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamA, Failures.ConnectionRefused()));
         }
 
         var refused = await Assert.ThrowsAsync<SidecarException>(() => RunAsync(Failures.TeamB, "gpt-other"));
