@@ -260,6 +260,29 @@ public sealed partial class OperationsTests
     }
 
     [Fact]
+    public async Task Reload_StartOnlySettingChangedWithANewKeyRef_IsRefusedAsAWholeAndTheDaemonKeepsServing()
+    {
+        using var dir = TempFolder.Create("sidecar-reload-");
+        var configFile = Path.Combine(dir.FullName, "sidecar.json");
+        await File.WriteAllTextAsync(configFile, """{ "Sidecar": { "Keys": { "reload-a": { "Provider": "echo" } } } }""");
+        await using var daemon = await Daemon.StartAsync(upstream: null, new Dictionary<string, string> { ["config"] = configFile });
+        var reload = daemon.App.Services.GetRequiredService<LiveOptions>().NextReload;
+
+        // The TCP ports' cap is set when their listeners are made: taken, the new key ref would
+        // serve and the cap would be logged as reloaded while the old one stays in force.
+        await File.WriteAllTextAsync(
+            configFile,
+            """{ "Sidecar": { "PortMaxConnections": 8, "Keys": { "reload-a": { "Provider": "echo" }, "reload-b": { "Provider": "echo" } } } }""");
+        await reload.WaitAsync(Daemon.Timeout);
+
+        await AssertNotFoundAsync(daemon, "reload-b");
+        await AssertAnswersAsync(daemon, "reload-a");
+        using var http = daemon.HttpPortClient();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/healthz").WaitAsync(Daemon.Timeout)).StatusCode);
+        Assert.Contains(daemon.LogLines, l => l.Contains("Configuration change refused", StringComparison.Ordinal) && l.Contains("Sidecar:PortMaxConnections is read at start only", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Reload_ConfigFileDeleted_IsRefusedAndTheKeyRefsCallerRestrictionStays()
     {
         await using var upstream = await FakeUpstreamServer.StartAsync();

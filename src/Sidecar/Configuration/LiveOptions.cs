@@ -5,12 +5,15 @@ using Sidecar.Diagnostics;
 namespace Sidecar.Configuration;
 
 /// <summary>
-/// The settings that take effect without a restart (key references, the keys directory, default
-/// endpoint, refresh interval, request limits). They are read the one way settings are read,
-/// <see cref="Read"/>, at start and on every change: valid ones replace the old, invalid ones are
-/// refused with a log line and the old ones stay. A settings file that is gone or does not parse is
-/// refused the same way. Listeners, ports and cache sizes are read once at start
-/// (<c>IOptions&lt;SidecarOptions&gt;</c> holds that first reading).
+/// The settings in force. They are read the one way settings are read, <see cref="Read"/>, at start and
+/// on every change: valid ones replace the old, invalid ones are refused with a log line and the old ones
+/// stay. A settings file that is gone or does not parse is refused the same way. Most settings apply
+/// live: key references, the keys directory, default endpoint, refresh interval, request limits but
+/// <c>MaxRequestBytes</c>, resilience, and each key ref's routing, limits, budget and cache. The rest are
+/// read once at start by what they build (listeners, the socket, cache sizes, the upstream pool, Redis;
+/// <see cref="StartOnlySettings"/> lists them, <c>IOptions&lt;SidecarOptions&gt;</c> holds that first
+/// reading): a change that touches any of them is refused as a whole, naming them, since applying the
+/// rest would log it as taken while those stay as they were (docs/design.md, "Configuration").
 /// </summary>
 internal sealed class LiveOptions : IDisposable
 {
@@ -94,7 +97,7 @@ internal sealed class LiveOptions : IDisposable
                 return;
             }
 
-            if (RestartOnlyChange(Current, next) is { } change)
+            if (StartOnlySettings.Refusal(Current, next) is { } change)
             {
                 Log.ConfigurationRefused(_logger, change);
                 return;
@@ -116,22 +119,6 @@ internal sealed class LiveOptions : IDisposable
         var signal = Interlocked.Exchange(ref _nextReload, NewSignal());
         Log.ConfigurationRefused(_logger, problem);
         signal.TrySetResult();
-    }
-
-    /// <summary>
-    /// Redis is connected once, at start. Applied on a reload, a changed <c>Sidecar:Redis</c> would
-    /// go unheard (the old connection stays), and key refs' shared limits would be checked against a
-    /// Redis that is not the one in use (added with Redis in one change, they would pass validation
-    /// and never be enforced). Refusing the whole change says so, and nothing else half-applies.
-    /// </summary>
-    private static string? RestartOnlyChange(SidecarOptions current, SidecarOptions next)
-    {
-        var (was, now) = (current.Redis, next.Redis);
-        var same = string.Equals(was.Configuration, now.Configuration, StringComparison.Ordinal)
-            && string.Equals(was.FailMode, now.FailMode, StringComparison.OrdinalIgnoreCase)
-            && was.OperationTimeout == now.OperationTimeout
-            && was.LocalBudgetShare.Equals(now.LocalBudgetShare);
-        return same ? null : "Sidecar:Redis is read at start only; restart the sidecar to apply a change to it (nothing was changed)";
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

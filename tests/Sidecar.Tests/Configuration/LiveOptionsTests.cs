@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using static Sidecar.Tests.Reloads;
 
 namespace Sidecar.Tests.Configuration;
@@ -35,18 +37,117 @@ public sealed class LiveOptionsTests
     [Fact]
     public async Task Reload_RedisAddedWithSharedLimits_IsRefusedBecauseRedisIsReadAtStartOnly()
     {
-        var configuration = Settings(new() { ["Sidecar:Keys:a:Provider"] = "echo" });
-        using var live = Live(configuration);
-        var before = live.Current;
-
         // Valid on its own (a fresh start would connect and enforce it), but this process connected no
         // Redis: taking it would leave the shared limit unenforced without a word.
-        await ReloadAsync(
-            configuration,
-            live,
+        var (_, line) = await RefusedAsync(
+            [],
             ("Sidecar:Redis:Configuration", "127.0.0.1:1"),
             ("Sidecar:Keys:a:SharedLimits:RequestsPerMinute", "20"));
 
+        Assert.Contains("Sidecar:Redis is read at start only; restart the sidecar to apply a change to it (nothing was changed)", line);
+    }
+
+    [Fact]
+    public async Task Reload_PortChanged_IsRefusedAndTheOldOptionsStay()
+    {
+        // The listener stays on the port it bound at start: taken, the key ref would apply and the port
+        // would be logged as reloaded while nothing listens there.
+        var (current, line) = await RefusedAsync(new() { ["Sidecar:HttpPort"] = "8082" }, ("Sidecar:HttpPort", "9090"), ("Sidecar:Keys:b:Provider", "echo"));
+
+        Assert.Equal(8082, current.HttpPort);
+        Assert.False(current.Keys.ContainsKey("b"));
+        Assert.Contains("Sidecar:HttpPort is read at start only; restart the sidecar", line);
+    }
+
+    [Fact]
+    public async Task Reload_TwoStartOnlySettingsChanged_NamesBothAndNoValue()
+    {
+        const string password = "redis-secret-value";
+        var (_, line) = await RefusedAsync([], ("Sidecar:ClientCache:MaxEntries", "500"), ("Sidecar:Redis:Configuration", $"127.0.0.1:1,password={password}"));
+
+        Assert.Contains("Sidecar:ClientCache:MaxEntries, Sidecar:Redis are read at start only", line);
+        Assert.DoesNotContain(password, line);
+        Assert.DoesNotContain("500", line);
+    }
+
+    [Fact]
+    public async Task Reload_KeyRefAdded_IsApplied()
+    {
+        var configuration = Settings(new() { ["Sidecar:Keys:a:Provider"] = "echo" });
+        using var live = Live(configuration);
+
+        await ReloadAsync(configuration, live, ("Sidecar:Keys:b:Provider", "echo"), ("Sidecar:Limits:MaxMessages", "10"));
+
+        Assert.True(live.Current.Keys.ContainsKey("b"));
+        Assert.Equal(10, live.Current.Limits.MaxMessages);
+    }
+
+    [Fact]
+    public async Task Reload_StartOnlySettingChangedBackToItsStartValue_IsAccepted()
+    {
+        var configuration = Settings(new() { ["Sidecar:Keys:a:Provider"] = "echo", ["Sidecar:Upstream:ConnectTimeout"] = "00:00:05" });
+        using var live = Live(configuration);
+
+        await ReloadAsync(configuration, live, ("Sidecar:Upstream:ConnectTimeout", "00:00:30"), ("Sidecar:Keys:b:Provider", "echo"));
+        Assert.False(live.Current.Keys.ContainsKey("b"));
+
+        await ReloadAsync(configuration, live, ("Sidecar:Upstream:ConnectTimeout", "00:00:05"));
+
+        Assert.True(live.Current.Keys.ContainsKey("b"));
+        Assert.Equal(TimeSpan.FromSeconds(5), live.Current.Upstream.ConnectTimeout);
+    }
+
+    [Theory]
+    [InlineData("Sidecar:Socket", "/tmp/sidecar-other.sock")]
+    [InlineData("Sidecar:SocketMode", "0600")]
+    [InlineData("Sidecar:SocketGroup", "1234")]
+    [InlineData("Sidecar:AllowWritableSocketFolder", "true")]
+    [InlineData("Sidecar:HealthPort", "9081")]
+    [InlineData("Sidecar:HttpPort", "9082")]
+    [InlineData("Sidecar:HealthAddress", "127.0.0.1")]
+    [InlineData("Sidecar:PortMaxConnections", "8")]
+    [InlineData("Sidecar:PortMaxRequests", "8")]
+    [InlineData("Sidecar:OpenAI:Socket", "/tmp/sidecar-other-openai.sock")]
+    [InlineData("Sidecar:OpenAI:Port", "9083")]
+    [InlineData("Sidecar:ShutdownGrace", "00:00:05")]
+    [InlineData("Sidecar:Limits:MaxRequestBytes", "2048")]
+    [InlineData("Sidecar:ClientCache:MaxEntries", "500")]
+    [InlineData("Sidecar:ClientCache:SlidingExpiration", "00:30:00")]
+    [InlineData("Sidecar:ClientCache:AbsoluteExpiration", "02:00:00")]
+    [InlineData("Sidecar:ClientCache:ScanFrequency", "00:01:00")]
+    [InlineData("Sidecar:ResponseCache:MaxBytes", "2097152")]
+    [InlineData("Sidecar:ResponseCache:MaxEntryBytes", "4096")]
+    [InlineData("Sidecar:Upstream:PooledConnectionLifetime", "00:01:00")]
+    [InlineData("Sidecar:Upstream:PooledConnectionIdleTimeout", "00:00:30")]
+    [InlineData("Sidecar:Upstream:ConnectTimeout", "00:00:05")]
+    [InlineData("Sidecar:Upstream:MaxResponseBytes", "2048")]
+    [InlineData("Sidecar:Upstream:MaxEventBytes", "2048")]
+    [InlineData("Sidecar:Upstream:ForwardTraceStateAndBaggage", "true")]
+    [InlineData("Sidecar:Redis:FailMode", "open", "Sidecar:Redis")]
+    [InlineData("Sidecar:Redis:OperationTimeout", "00:00:01", "Sidecar:Redis")]
+    public async Task Reload_StartOnlySetting_IsRefusedNamingIt(string setting, string value, string? named = null)
+    {
+        var (_, line) = await RefusedAsync([], (setting, value));
+
+        Assert.Contains($"{named ?? setting} is read at start only", line);
+    }
+
+    /// <summary>
+    /// Starts with key ref <c>a</c> and <paramref name="start"/>, makes the changes and checks that they were
+    /// refused with an error line and nothing changed; returns the settings in force and that line.
+    /// </summary>
+    private static async Task<(SidecarOptions Current, string Line)> RefusedAsync(Dictionary<string, string?> start, params (string Name, string Value)[] changes)
+    {
+        start["Sidecar:Keys:a:Provider"] = "echo";
+        var configuration = Settings(start);
+        var logger = new FakeLogger<LiveOptions>();
+        using var live = Live(configuration, logger);
+        var before = live.Current;
+
+        await ReloadAsync(configuration, live, changes);
+
         Assert.Same(before, live.Current);
+        Assert.Equal(LogLevel.Error, logger.LatestRecord.Level);
+        return (live.Current, logger.LatestRecord.Message);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -15,10 +16,10 @@ internal static class Reloads
     public static IConfigurationRoot Settings(Dictionary<string, string?> settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
-    public static LiveOptions Live(IConfigurationRoot configuration)
+    public static LiveOptions Live(IConfigurationRoot configuration, ILogger<LiveOptions>? logger = null)
     {
         var validator = new SidecarOptionsValidator();
-        return new LiveOptions(configuration, Options.Create(LiveOptions.Read(configuration, validator)), validator, NullLogger<LiveOptions>.Instance);
+        return new LiveOptions(configuration, Options.Create(LiveOptions.Read(configuration, validator)), validator, logger ?? NullLogger<LiveOptions>.Instance);
     }
 
     /// <summary>Writes the changes and waits until the live options have taken or refused them.</summary>
