@@ -20,22 +20,23 @@ const ErrorDomain = "sidecar"
 // each is sent. They are variables rather than constants because they are read from the generated
 // enum, so that this list cannot drift from the contract; Reasons lists them all.
 var (
-	ReasonInvalidRequest       = sidecarv1.ErrorReason_INVALID_REQUEST.String()        // INVALID_ARGUMENT: fix the request (FieldViolations says what)
-	ReasonKeyRefNotFound       = sidecarv1.ErrorReason_KEY_REF_NOT_FOUND.String()      // NOT_FOUND: no such key_ref configured
-	ReasonKeyRefForbidden      = sidecarv1.ErrorReason_KEY_REF_FORBIDDEN.String()      // PERMISSION_DENIED: this process may not use the key_ref
-	ReasonModelNotAllowed      = sidecarv1.ErrorReason_MODEL_NOT_ALLOWED.String()      // PERMISSION_DENIED: the model is not in the key_ref's allow-list
-	ReasonKeyUnavailable       = sidecarv1.ErrorReason_KEY_UNAVAILABLE.String()        // FAILED_PRECONDITION: the daemon cannot read the secret
-	ReasonUpstreamAuth         = sidecarv1.ErrorReason_UPSTREAM_AUTH.String()          // UNAUTHENTICATED: the provider refused the key
-	ReasonUpstreamRejected     = sidecarv1.ErrorReason_UPSTREAM_REJECTED.String()      // INVALID_ARGUMENT / NOT_FOUND: the provider refused the request
-	ReasonUpstreamRateLimited  = sidecarv1.ErrorReason_UPSTREAM_RATE_LIMITED.String()  // RESOURCE_EXHAUSTED + RetryInfo
-	ReasonLocalLimit           = sidecarv1.ErrorReason_LOCAL_LIMIT.String()            // RESOURCE_EXHAUSTED + RetryInfo
-	ReasonUpstreamUnavailable  = sidecarv1.ErrorReason_UPSTREAM_UNAVAILABLE.String()   // UNAVAILABLE + RetryInfo
-	ReasonCircuitOpen          = sidecarv1.ErrorReason_CIRCUIT_OPEN.String()           // UNAVAILABLE + RetryInfo
-	ReasonUpstreamStreamBroken = sidecarv1.ErrorReason_UPSTREAM_STREAM_BROKEN.String() // UNAVAILABLE + RetryInfo: the stream broke mid-answer
-	ReasonShuttingDown         = sidecarv1.ErrorReason_SHUTTING_DOWN.String()          // UNAVAILABLE + RetryInfo: the daemon is stopping
-	ReasonSharedLimit          = sidecarv1.ErrorReason_SHARED_LIMIT.String()           // RESOURCE_EXHAUSTED + RetryInfo: a limit shared through Redis is full
-	ReasonBudgetExhausted      = sidecarv1.ErrorReason_BUDGET_EXHAUSTED.String()       // RESOURCE_EXHAUSTED + RetryInfo (when the budget resets): not worth retrying automatically
-	ReasonInternal             = sidecarv1.ErrorReason_INTERNAL.String()               // INTERNAL: the daemon failed unexpectedly (its log has the details)
+	ReasonInvalidRequest         = sidecarv1.ErrorReason_INVALID_REQUEST.String()          // INVALID_ARGUMENT: fix the request (FieldViolations says what)
+	ReasonKeyRefNotFound         = sidecarv1.ErrorReason_KEY_REF_NOT_FOUND.String()        // NOT_FOUND: no such key_ref configured
+	ReasonKeyRefForbidden        = sidecarv1.ErrorReason_KEY_REF_FORBIDDEN.String()        // PERMISSION_DENIED: this process may not use the key_ref
+	ReasonModelNotAllowed        = sidecarv1.ErrorReason_MODEL_NOT_ALLOWED.String()        // PERMISSION_DENIED: the model is not in the key_ref's allow-list
+	ReasonKeyUnavailable         = sidecarv1.ErrorReason_KEY_UNAVAILABLE.String()          // FAILED_PRECONDITION: the daemon cannot read the secret
+	ReasonUpstreamAuth           = sidecarv1.ErrorReason_UPSTREAM_AUTH.String()            // UNAUTHENTICATED: the provider refused the key
+	ReasonUpstreamRejected       = sidecarv1.ErrorReason_UPSTREAM_REJECTED.String()        // INVALID_ARGUMENT / NOT_FOUND: the provider refused the request
+	ReasonUpstreamRateLimited    = sidecarv1.ErrorReason_UPSTREAM_RATE_LIMITED.String()    // RESOURCE_EXHAUSTED + RetryInfo
+	ReasonLocalLimit             = sidecarv1.ErrorReason_LOCAL_LIMIT.String()              // RESOURCE_EXHAUSTED + RetryInfo
+	ReasonUpstreamUnavailable    = sidecarv1.ErrorReason_UPSTREAM_UNAVAILABLE.String()     // UNAVAILABLE + RetryInfo
+	ReasonCircuitOpen            = sidecarv1.ErrorReason_CIRCUIT_OPEN.String()             // UNAVAILABLE + RetryInfo
+	ReasonUpstreamStreamBroken   = sidecarv1.ErrorReason_UPSTREAM_STREAM_BROKEN.String()   // UNAVAILABLE + RetryInfo: the stream broke mid-answer
+	ReasonShuttingDown           = sidecarv1.ErrorReason_SHUTTING_DOWN.String()            // UNAVAILABLE + RetryInfo: the daemon is stopping
+	ReasonSharedLimit            = sidecarv1.ErrorReason_SHARED_LIMIT.String()             // RESOURCE_EXHAUSTED + RetryInfo: a limit shared through Redis is full
+	ReasonBudgetExhausted        = sidecarv1.ErrorReason_BUDGET_EXHAUSTED.String()         // RESOURCE_EXHAUSTED + RetryInfo (when the budget resets): not worth retrying automatically
+	ReasonInternal               = sidecarv1.ErrorReason_INTERNAL.String()                 // INTERNAL: the daemon failed unexpectedly (its log has the details)
+	ReasonSharedStateUnavailable = sidecarv1.ErrorReason_SHARED_STATE_UNAVAILABLE.String() // UNAVAILABLE + RetryInfo: Redis is away and FailMode is closed
 )
 
 // Reasons returns every ErrorInfo reason the daemon may send, in the contract's order: the names

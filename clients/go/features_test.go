@@ -115,6 +115,7 @@ var exportedReasons = []string{
 	ReasonKeyUnavailable, ReasonUpstreamAuth, ReasonUpstreamRejected, ReasonUpstreamRateLimited,
 	ReasonLocalLimit, ReasonUpstreamUnavailable, ReasonCircuitOpen, ReasonUpstreamStreamBroken,
 	ReasonShuttingDown, ReasonSharedLimit, ReasonBudgetExhausted, ReasonInternal,
+	ReasonSharedStateUnavailable,
 }
 
 func TestReasons_AreTheContractsErrorReasonNames(t *testing.T) {

@@ -223,7 +223,8 @@ export type SidecarErrorReason =
   | 'SHUTTING_DOWN'
   | 'SHARED_LIMIT'
   | 'BUDGET_EXHAUSTED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'SHARED_STATE_UNAVAILABLE';
 
 /** The reasons by name, read from the shipped proto at load time (ErrorReason.KEY_REF_NOT_FOUND === 'KEY_REF_NOT_FOUND'). */
 export const ErrorReason: { readonly [R in SidecarErrorReason]: R };

@@ -66,6 +66,12 @@ public static class SidecarErrorReasons
     /// <summary>INTERNAL: the daemon failed unexpectedly; its log has the details.</summary>
     public static readonly string Internal = NameOf(ErrorReason.Internal);
 
+    /// <summary>
+    /// UNAVAILABLE: the key reference has shared limits or a budget, the daemon cannot reach Redis, and
+    /// its fail mode is <c>closed</c>; retry after the retry delay.
+    /// </summary>
+    public static readonly string SharedStateUnavailable = NameOf(ErrorReason.SharedStateUnavailable);
+
     /// <summary>Every reason the daemon may send, in the contract's order (<see cref="ErrorReason.Unspecified"/> is never sent).</summary>
     public static IReadOnlyList<string> All { get; } =
         [.. Descriptor.Values.Where(v => v.Number != 0).OrderBy(v => v.Number).Select(v => v.Name)];

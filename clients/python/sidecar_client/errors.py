@@ -41,6 +41,7 @@ SHUTTING_DOWN: str = _name(errors_pb2.SHUTTING_DOWN)  # UNAVAILABLE + RetryInfo:
 SHARED_LIMIT: str = _name(errors_pb2.SHARED_LIMIT)  # RESOURCE_EXHAUSTED + RetryInfo: a limit shared through Redis
 BUDGET_EXHAUSTED: str = _name(errors_pb2.BUDGET_EXHAUSTED)  # RESOURCE_EXHAUSTED + RetryInfo (budget reset): no auto-retry
 INTERNAL: str = _name(errors_pb2.INTERNAL)  # INTERNAL: the daemon failed unexpectedly (its log has the details)
+SHARED_STATE_UNAVAILABLE: str = _name(errors_pb2.SHARED_STATE_UNAVAILABLE)  # UNAVAILABLE + RetryInfo: Redis away, FailMode closed
 
 #: Every reason the daemon may send, in the contract's order (ERROR_REASON_UNSPECIFIED is never sent).
 REASONS: Tuple[str, ...] = tuple(

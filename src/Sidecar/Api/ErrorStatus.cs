@@ -47,9 +47,7 @@ internal static class ErrorStatus
         SidecarError.ShuttingDown => (StatusCode.Unavailable, ErrorReason.ShuttingDown),
         SidecarError.SharedLimit => (StatusCode.ResourceExhausted, ErrorReason.SharedLimit),
         SidecarError.BudgetExhausted => (StatusCode.ResourceExhausted, ErrorReason.BudgetExhausted),
-
-        // The contract has no reason of its own for it: the shared limits cannot be checked, said in the message.
-        SidecarError.SharedStateUnavailable => (StatusCode.Unavailable, ErrorReason.SharedLimit),
+        SidecarError.SharedStateUnavailable => (StatusCode.Unavailable, ErrorReason.SharedStateUnavailable),
         _ => (StatusCode.Internal, ErrorReason.Internal),
     };
 

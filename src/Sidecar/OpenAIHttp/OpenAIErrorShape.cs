@@ -29,7 +29,7 @@ internal readonly record struct OpenAIErrorShape(int Status, string Type, string
         SidecarError.ShuttingDown => new(503, "server_error", "shutting_down"),
         SidecarError.SharedLimit => new(429, "rate_limit_error", "shared_limit"),
         SidecarError.BudgetExhausted => new(429, "rate_limit_error", "budget_exhausted"),
-        SidecarError.SharedStateUnavailable => new(503, "server_error", "shared_limit"),
+        SidecarError.SharedStateUnavailable => new(503, "server_error", "shared_state_unavailable"),
         _ => new(500, "server_error", "internal"),
     };
 

@@ -149,7 +149,7 @@ public sealed class SharedLimitsTests
         await using var redis = await RedisServer.StartAsync();
         await using var daemon = await EnforcedThenRedisGoneAsync(redis, "closed", ("Sidecar:Keys:open:Provider", "echo"));
 
-        var status = await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Requests.Echo("now")).ResponseAsync, StatusCode.Unavailable, "SHARED_LIMIT");
+        var status = await RpcAssert.FailsAsync(() => daemon.Client.CompleteAsync(Requests.Echo("now")).ResponseAsync, StatusCode.Unavailable, "SHARED_STATE_UNAVAILABLE");
         Assert.Contains("Redis cannot be reached", status!.Message, StringComparison.Ordinal);
         Assert.Equal("redis", status.GetDetail<ErrorInfo>()!.Metadata["limit"]);
 

@@ -24,6 +24,7 @@ public sealed class ErrorStatusTests
     [InlineData((int)SidecarError.ShuttingDown, StatusCode.Unavailable, "SHUTTING_DOWN")]
     [InlineData((int)SidecarError.SharedLimit, StatusCode.ResourceExhausted, "SHARED_LIMIT")]
     [InlineData((int)SidecarError.BudgetExhausted, StatusCode.ResourceExhausted, "BUDGET_EXHAUSTED")]
+    [InlineData((int)SidecarError.SharedStateUnavailable, StatusCode.Unavailable, "SHARED_STATE_UNAVAILABLE")]
     public void ToRpcException_EachError_HasItsCodeAndReason(int error, StatusCode code, string reason)
     {
         var exception = ErrorStatus.ToRpcException(new SidecarException((SidecarError)error, "message"));

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+sidecar_client/_gen/sidecar/v1/errors.proto\x12\nsidecar.v1*\x81\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x13\n\x0fINVALID_REQUEST\x10\x01\x12\x15\n\x11KEY_REF_NOT_FOUND\x10\x02\x12\x15\n\x11KEY_REF_FORBIDDEN\x10\x03\x12\x15\n\x11MODEL_NOT_ALLOWED\x10\x04\x12\x13\n\x0fKEY_UNAVAILABLE\x10\x05\x12\x11\n\rUPSTREAM_AUTH\x10\x06\x12\x15\n\x11UPSTREAM_REJECTED\x10\x07\x12\x19\n\x15UPSTREAM_RATE_LIMITED\x10\x08\x12\x0f\n\x0bLOCAL_LIMIT\x10\t\x12\x18\n\x14UPSTREAM_UNAVAILABLE\x10\n\x12\x10\n\x0c\x43IRCUIT_OPEN\x10\x0b\x12\x1a\n\x16UPSTREAM_STREAM_BROKEN\x10\x0c\x12\x11\n\rSHUTTING_DOWN\x10\r\x12\x10\n\x0cSHARED_LIMIT\x10\x0e\x12\x14\n\x10\x42UDGET_EXHAUSTED\x10\x0f\x12\x0c\n\x08INTERNAL\x10\x10\x42U\n\x0e\x64\x65v.sidecar.v1B\x0b\x45rrorsProtoP\x01Z\'sidecar.dev/sidecar/sidecarv1;sidecarv1\xaa\x02\nSidecar.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+sidecar_client/_gen/sidecar/v1/errors.proto\x12\nsidecar.v1*\x9f\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x13\n\x0fINVALID_REQUEST\x10\x01\x12\x15\n\x11KEY_REF_NOT_FOUND\x10\x02\x12\x15\n\x11KEY_REF_FORBIDDEN\x10\x03\x12\x15\n\x11MODEL_NOT_ALLOWED\x10\x04\x12\x13\n\x0fKEY_UNAVAILABLE\x10\x05\x12\x11\n\rUPSTREAM_AUTH\x10\x06\x12\x15\n\x11UPSTREAM_REJECTED\x10\x07\x12\x19\n\x15UPSTREAM_RATE_LIMITED\x10\x08\x12\x0f\n\x0bLOCAL_LIMIT\x10\t\x12\x18\n\x14UPSTREAM_UNAVAILABLE\x10\n\x12\x10\n\x0c\x43IRCUIT_OPEN\x10\x0b\x12\x1a\n\x16UPSTREAM_STREAM_BROKEN\x10\x0c\x12\x11\n\rSHUTTING_DOWN\x10\r\x12\x10\n\x0cSHARED_LIMIT\x10\x0e\x12\x14\n\x10\x42UDGET_EXHAUSTED\x10\x0f\x12\x0c\n\x08INTERNAL\x10\x10\x12\x1c\n\x18SHARED_STATE_UNAVAILABLE\x10\x11\x42U\n\x0e\x64\x65v.sidecar.v1B\x0b\x45rrorsProtoP\x01Z\'sidecar.dev/sidecar/sidecarv1;sidecarv1\xaa\x02\nSidecar.V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sidecar_client._gen.sidecar.v1.errors_pb2', globals())
@@ -22,5 +22,5 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\016dev.sidecar.v1B\013ErrorsProtoP\001Z\'sidecar.dev/sidecar/sidecarv1;sidecarv1\252\002\nSidecar.V1'
   _ERRORREASON._serialized_start=60
-  _ERRORREASON._serialized_end=445
+  _ERRORREASON._serialized_end=475
 # @@protoc_insertion_point(module_scope)
