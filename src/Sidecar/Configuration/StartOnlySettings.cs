@@ -12,37 +12,21 @@ namespace Sidecar.Configuration;
 /// </summary>
 internal static class StartOnlySettings
 {
-    // One row a setting, by its configuration path. Redis is one row, for the whole section: it is
-    // connected once, and key refs' shared limits are validated against it, so shared limits added in
-    // the same change as a Redis would pass validation and never be enforced.
-    private static readonly (string Name, Func<SidecarOptions, object?> Value)[] Settings =
+    // Grouped by what reads them. Redis is one setting, for the whole section: it is connected once, and
+    // key refs' shared limits are validated against it, so shared limits added in the same change as a
+    // Redis would pass validation and never be enforced.
+    private static readonly StartOnlySetting[] Settings =
     [
-        ("Sidecar:Socket", o => o.Socket),
-        ("Sidecar:SocketMode", o => o.SocketMode),
-        ("Sidecar:SocketGroup", o => o.SocketGroup),
-        ("Sidecar:AllowWritableSocketFolder", o => o.AllowWritableSocketFolder),
-        ("Sidecar:HealthPort", o => o.HealthPort),
-        ("Sidecar:HttpPort", o => o.HttpPort),
-        ("Sidecar:HealthAddress", o => o.HealthAddress),
-        ("Sidecar:PortMaxConnections", o => o.PortMaxConnections),
-        ("Sidecar:PortMaxRequests", o => o.PortMaxRequests),
-        ("Sidecar:OpenAI:Socket", o => o.OpenAI.Socket),
-        ("Sidecar:OpenAI:Port", o => o.OpenAI.Port),
-        ("Sidecar:ShutdownGrace", o => o.ShutdownGrace),
-        ("Sidecar:Limits:MaxRequestBytes", o => o.Limits.MaxRequestBytes),
-        ("Sidecar:ClientCache:MaxEntries", o => o.ClientCache.MaxEntries),
-        ("Sidecar:ClientCache:SlidingExpiration", o => o.ClientCache.SlidingExpiration),
-        ("Sidecar:ClientCache:AbsoluteExpiration", o => o.ClientCache.AbsoluteExpiration),
-        ("Sidecar:ClientCache:ScanFrequency", o => o.ClientCache.ScanFrequency),
-        ("Sidecar:ResponseCache:MaxBytes", o => o.ResponseCache.MaxBytes),
-        ("Sidecar:ResponseCache:MaxEntryBytes", o => o.ResponseCache.MaxEntryBytes),
-        ("Sidecar:Upstream:PooledConnectionLifetime", o => o.Upstream.PooledConnectionLifetime),
-        ("Sidecar:Upstream:PooledConnectionIdleTimeout", o => o.Upstream.PooledConnectionIdleTimeout),
-        ("Sidecar:Upstream:ConnectTimeout", o => o.Upstream.ConnectTimeout),
-        ("Sidecar:Upstream:MaxResponseBytes", o => o.Upstream.MaxResponseBytes),
-        ("Sidecar:Upstream:MaxEventBytes", o => o.Upstream.MaxEventBytes),
-        ("Sidecar:Upstream:ForwardTraceStateAndBaggage", o => o.Upstream.ForwardTraceStateAndBaggage),
-        ("Sidecar:Redis", o => (o.Redis.Configuration, o.Redis.FailMode, o.Redis.OperationTimeout, o.Redis.LocalBudgetShare)),
+        new(o => o.Socket), new(o => o.SocketMode), new(o => o.SocketGroup), new(o => o.AllowWritableSocketFolder),
+        new(o => o.HealthPort), new(o => o.HttpPort), new(o => o.HealthAddress),
+        new(o => o.PortMaxConnections), new(o => o.PortMaxRequests), new(o => o.OpenAI.Socket), new(o => o.OpenAI.Port),
+        new(o => o.ShutdownGrace), new(o => o.Limits.MaxRequestBytes),
+        new(o => o.ClientCache.MaxEntries), new(o => o.ClientCache.SlidingExpiration),
+        new(o => o.ClientCache.AbsoluteExpiration), new(o => o.ClientCache.ScanFrequency),
+        new(o => o.ResponseCache.MaxBytes), new(o => o.ResponseCache.MaxEntryBytes),
+        new(o => o.Upstream.PooledConnectionLifetime), new(o => o.Upstream.PooledConnectionIdleTimeout), new(o => o.Upstream.ConnectTimeout),
+        new(o => o.Upstream.MaxResponseBytes), new(o => o.Upstream.MaxEventBytes), new(o => o.Upstream.ForwardTraceStateAndBaggage),
+        StartOnlySetting.Whole("Redis", o => (o.Redis.Configuration, o.Redis.FailMode, o.Redis.OperationTimeout, o.Redis.LocalBudgetShare)),
     ];
 
     /// <summary>The configuration paths of the start-only settings that differ between the two, in a fixed order.</summary>
