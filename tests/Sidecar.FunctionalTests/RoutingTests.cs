@@ -36,6 +36,8 @@ public sealed class RoutingTests : IAsyncLifetime
         await using var daemon = await PrimaryAndBackupAsync("fake-500", "fake-1@backup");
         using var fallbacks = Recorder.Start(daemon, "sidecar.upstream.fallbacks");
         using var requests = Recorder.Start(daemon, "sidecar.requests");
+        using var durations = Recorder.Start(daemon, "sidecar.request.duration");
+        using var tokens = Recorder.Start(daemon, "sidecar.tokens");
 
         var response = await daemon.Client.CompleteAsync(Call("primary", "chat")).ResponseAsync.WaitAsync(Daemon.Timeout);
 
@@ -47,6 +49,10 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.Equal(("primary", "backup", "UPSTREAM_UNAVAILABLE"), (fallback.Tag("from"), fallback.Tag("to"), fallback.Tag("reason")));
         var request = Assert.Single(requests.Measurements);
         Assert.Equal(("backup", "OK"), (request.Tag("target"), request.Tag("code")));
+        Assert.Equal("backup", Assert.Single(durations.Measurements).Tag("target"));
+        // The agent named primary; the backup's account spent the tokens.
+        Assert.NotEmpty(tokens.Measurements);
+        Assert.All(tokens.Measurements, t => Assert.Equal(("primary", "backup"), (t.Tag("key_ref"), t.Tag("target"))));
     }
 
     [Fact]
@@ -448,6 +454,7 @@ public sealed class RoutingTests : IAsyncLifetime
                 }
             };
             _listener.SetMeasurementEventCallback<long>((_, value, tags, _) => Measurements.Enqueue(new Measurement(value, tags.ToArray())));
+            _listener.SetMeasurementEventCallback<double>((_, value, tags, _) => Measurements.Enqueue(new Measurement(value, tags.ToArray())));
             _listener.Start();
         }
 
@@ -458,7 +465,7 @@ public sealed class RoutingTests : IAsyncLifetime
         public void Dispose() => _listener.Dispose();
     }
 
-    private sealed record Measurement(long Value, KeyValuePair<string, object?>[] Tags)
+    private sealed record Measurement(double Value, KeyValuePair<string, object?>[] Tags)
     {
         public string? Tag(string name) => Tags.FirstOrDefault(t => t.Key == name).Value as string;
     }

@@ -160,10 +160,11 @@ internal sealed class CompletionPipeline(
         var code = outcome.Code;
         var codeName = CodeNames.Of(code);
         double? upstreamSeconds = outcome.UpstreamTicks > 0 ? (double)outcome.UpstreamTicks / time.TimestampFrequency : null;
-        metrics.RequestFinished(rpc, outcome.LabelModel ?? UnknownLabel, codeName, elapsed.TotalSeconds, upstreamSeconds, outcome.Route.Target ?? SidecarMetrics.NoTarget);
+        var target = outcome.Route.Target ?? SidecarMetrics.NoTarget;
+        metrics.RequestFinished(rpc, outcome.LabelModel ?? UnknownLabel, codeName, elapsed.TotalSeconds, upstreamSeconds, target);
         if (outcome.LabelKeyRef is { } labelKeyRef && outcome.LabelModel is { } labelModel)
         {
-            metrics.Tokens(labelKeyRef, labelModel, code == StatusCode.OK ? outcome.Usage : null);
+            metrics.Tokens(labelKeyRef, labelModel, code == StatusCode.OK ? outcome.Usage : null, target);
         }
 
         if (activity is not null)

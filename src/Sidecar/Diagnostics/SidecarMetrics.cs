@@ -51,11 +51,11 @@ internal sealed class SidecarMetrics : IDisposable
         _cacheMisses = _meter.CreateCounter<long>("sidecar.client_cache.misses", description: "Requests that found no cached client.");
         _cacheCreations = _meter.CreateCounter<long>("sidecar.client_cache.creations", description: "Upstream clients built.");
         _cacheEvictions = _meter.CreateCounter<long>("sidecar.client_cache.evictions", description: "Clients that left the cache, by reason.");
-        _requests = _meter.CreateCounter<long>("sidecar.requests", description: "Finished calls by rpc, model and gRPC status code.");
-        _duration = _meter.CreateHistogram("sidecar.request.duration", unit: "s", description: "Call duration as the daemon saw it.", tags: null, advice: CallBuckets);
+        _requests = _meter.CreateCounter<long>("sidecar.requests", description: "Finished calls by rpc, model, gRPC status code and target.");
+        _duration = _meter.CreateHistogram("sidecar.request.duration", unit: "s", description: "Call duration as the daemon saw it, by rpc, code and target.", tags: null, advice: CallBuckets);
         _timeToFirstToken = _meter.CreateHistogram("sidecar.stream.time_to_first_token", unit: "s", description: "Time from the call's start to its first streamed chunk.", tags: null, advice: CallBuckets);
         _overhead = _meter.CreateHistogram("sidecar.request.overhead", unit: "s", description: "Time the daemon added: call duration minus time spent waiting on the upstream.", tags: null, advice: OverheadBuckets);
-        _tokens = _meter.CreateCounter<long>("sidecar.tokens", unit: "{token}", description: "Tokens reported by the upstream, by kind, key_ref and model.");
+        _tokens = _meter.CreateCounter<long>("sidecar.tokens", unit: "{token}", description: "Tokens reported by the upstream, by kind, key_ref, model and target.");
         _upstreamAttempts = _meter.CreateCounter<long>("sidecar.upstream.attempts", description: "HTTP attempts made to upstreams.");
         _upstreamRetries = _meter.CreateCounter<long>("sidecar.upstream.retries", description: "Attempts that were retries of a failed one.");
         _inFlightStreams = _meter.CreateUpDownCounter<long>("sidecar.streams.in_flight", description: "Streams being relayed now.");
@@ -122,17 +122,11 @@ internal sealed class SidecarMetrics : IDisposable
         _fallbacks.Add(1, new TagList { { "from", _keyRefs.Of(from) }, { "to", _keyRefs.Of(to) }, { "reason", reason } });
 
     /// <param name="target">The key ref of the target that answered, or was tried last; <c>none</c> when the call reached none.</param>
-    public void RequestFinished(string rpc, string model, string code, double seconds, double? upstreamSeconds, string target = NoTarget)
+    public void RequestFinished(string rpc, string model, string code, double seconds, double? upstreamSeconds, string target)
     {
-        var tags = new TagList
-        {
-            { "rpc", rpc },
-            { "model", _models.Of(model) },
-            { "code", code },
-            { "target", target == NoTarget ? NoTarget : _keyRefs.Of(target) },
-        };
-        _requests.Add(1, tags);
-        _duration.Record(seconds, new KeyValuePair<string, object?>("rpc", rpc), new KeyValuePair<string, object?>("code", code));
+        var targetLabel = TargetLabel(target);
+        _requests.Add(1, new TagList { { "rpc", rpc }, { "model", _models.Of(model) }, { "code", code }, { "target", targetLabel } });
+        _duration.Record(seconds, new TagList { { "rpc", rpc }, { "code", code }, { "target", targetLabel } });
         if (upstreamSeconds is { } upstream)
         {
             _overhead.Record(Math.Max(0, seconds - upstream), new KeyValuePair<string, object?>("rpc", rpc));
@@ -141,7 +135,11 @@ internal sealed class SidecarMetrics : IDisposable
 
     public void FirstToken(double seconds) => _timeToFirstToken.Record(seconds);
 
-    public void Tokens(string keyRef, string model, V1.Usage? usage)
+    /// <summary>
+    /// Tokens of a call on <paramref name="keyRef"/>, the key ref the agent named, served by
+    /// <paramref name="target"/>: under routing the account that spent them may be another key ref's.
+    /// </summary>
+    public void Tokens(string keyRef, string model, V1.Usage? usage, string target)
     {
         if (usage is null)
         {
@@ -150,6 +148,7 @@ internal sealed class SidecarMetrics : IDisposable
 
         var key = _keyRefs.Of(keyRef);
         var m = _models.Of(model);
+        var t = TargetLabel(target);
         Add("prompt", usage.PromptTokens);
         Add("completion", usage.CompletionTokens);
         Add("cached", usage.CachedPromptTokens);
@@ -159,10 +158,13 @@ internal sealed class SidecarMetrics : IDisposable
         {
             if (count > 0)
             {
-                _tokens.Add(count, new TagList { { "kind", kind }, { "key_ref", key }, { "model", m } });
+                _tokens.Add(count, new TagList { { "kind", kind }, { "key_ref", key }, { "model", m }, { "target", t } });
             }
         }
     }
+
+    // Targets are configured key refs, so they share the key_ref label's bound.
+    private string TargetLabel(string target) => target == NoTarget ? NoTarget : _keyRefs.Of(target);
 
     private static string ReasonName(EvictionReason reason) => reason switch
     {
