@@ -11,6 +11,12 @@ public sealed class RedisOptions
     /// The password (and user) may be <c>env:NAME</c> or <c>file:/path</c>, like keys. Empty (default): off.</summary>
     public string Configuration { get; set; } = string.Empty;
 
+    /// <summary>A PEM file of the certificate authorities Redis' TLS certificate must chain to, for a Redis whose
+    /// certificate a private CA signed (the <c>ca.crt</c> of a Kubernetes TLS secret). Needs <c>ssl=true</c> in
+    /// <see cref="Configuration"/>; when set, these authorities alone are trusted, not the system's, and the name
+    /// the configuration string connects to must still match the certificate. Empty (default): the system's trust store.</summary>
+    public string CaFile { get; set; } = string.Empty;
+
     /// <summary>What a call gets while Redis cannot be reached in time: <c>local</c> (default: the per-pod limits,
     /// and a per-pod share of each budget, <see cref="LocalBudgetShare"/>), <c>open</c> (shared limits and budgets
     /// are not enforced) or <c>closed</c> (calls on key refs with shared limits or a budget are refused with UNAVAILABLE).</summary>

@@ -13,11 +13,15 @@ internal sealed class RedisOptionsValidator : IOptionsValidator
         if (on)
         {
             var found = new List<string>();
-            RedisSettings.TryBuild(redis.Configuration, found);
+            RedisSettings.TryBuild(redis, found);
             foreach (var problem in found)
             {
-                problems.Add($"{p}:Configuration {problem}");
+                problems.Add($"{p}:{problem}");
             }
+        }
+        else if (!string.IsNullOrWhiteSpace(redis.CaFile))
+        {
+            problems.Add($"{p}:CaFile is set, but {p}:Configuration is empty: there is no Redis to trust.");
         }
 
         if (redis.FailMode is not (RedisFailModes.Local or RedisFailModes.Open or RedisFailModes.Closed))

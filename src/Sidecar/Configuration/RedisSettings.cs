@@ -10,28 +10,44 @@ namespace Sidecar.Configuration;
 /// </summary>
 internal static class RedisSettings
 {
-    /// <summary>The options for <paramref name="configuration"/>, or the problems that stop it (none names a secret).</summary>
-    public static ConfigurationOptions? TryBuild(string configuration, List<string> problems)
+    /// <summary>
+    /// The options for <paramref name="redis"/>'s <c>Configuration</c> and <c>CaFile</c>, or the problems that stop
+    /// them, each starting with the setting's name (none names a secret).
+    /// </summary>
+    public static ConfigurationOptions? TryBuild(RedisOptions redis, List<string> problems)
     {
         ConfigurationOptions options;
         try
         {
-            options = ConfigurationOptions.Parse(configuration);
+            options = ConfigurationOptions.Parse(redis.Configuration);
         }
         catch (ArgumentException ex)
         {
             // Parse errors name the option, not its value.
-            problems.Add($"is not a StackExchange.Redis configuration string: {ex.Message}");
+            problems.Add($"Configuration is not a StackExchange.Redis configuration string: {ex.Message}");
             return null;
         }
 
         if (options.EndPoints.Count == 0)
         {
-            problems.Add("names no endpoint (host:port).");
+            problems.Add("Configuration names no endpoint (host:port).");
         }
 
         options.Password = Resolve(options.Password, "password", problems);
         options.User = Resolve(options.User, "user", problems);
+        if (!string.IsNullOrWhiteSpace(redis.CaFile))
+        {
+            if (!options.Ssl)
+            {
+                problems.Add("CaFile is set, but Configuration does not ask for TLS (add ssl=true).");
+            }
+
+            if (RedisTrust.TryLoad(redis.CaFile, problems) is { } authorities)
+            {
+                options.CertificateValidation += RedisTrust.Validator(authorities);
+            }
+        }
+
         options.AbortOnConnectFail = false;
         options.BacklogPolicy = BacklogPolicy.FailFast;
         options.ReconnectRetryPolicy = new LinearRetry(500);
@@ -54,7 +70,7 @@ internal static class RedisSettings
             var value = Environment.GetEnvironmentVariable(name);
             if (string.IsNullOrEmpty(value))
             {
-                problems.Add($"takes its {what} from environment variable {name}, which is not set.");
+                problems.Add($"Configuration takes its {what} from environment variable {name}, which is not set.");
             }
 
             return value?.Trim();
@@ -68,7 +84,7 @@ internal static class RedisSettings
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                problems.Add($"takes its {what} from {path}, which cannot be read ({ex.GetType().Name}).");
+                problems.Add($"Configuration takes its {what} from {path}, which cannot be read ({ex.GetType().Name}).");
                 return null;
             }
         }

@@ -26,7 +26,7 @@ internal static class StartOnlySettings
         new(o => o.ResponseCache.MaxBytes), new(o => o.ResponseCache.MaxEntryBytes),
         new(o => o.Upstream.PooledConnectionLifetime), new(o => o.Upstream.PooledConnectionIdleTimeout), new(o => o.Upstream.ConnectTimeout),
         new(o => o.Upstream.MaxResponseBytes), new(o => o.Upstream.MaxEventBytes), new(o => o.Upstream.ForwardTraceStateAndBaggage),
-        StartOnlySetting.Whole("Redis", o => (o.Redis.Configuration, o.Redis.FailMode, o.Redis.OperationTimeout, o.Redis.LocalBudgetShare)),
+        StartOnlySetting.Whole("Redis", o => (o.Redis.Configuration, o.Redis.CaFile, o.Redis.FailMode, o.Redis.OperationTimeout, o.Redis.LocalBudgetShare)),
     ];
 
     /// <summary>The configuration paths of the start-only settings that differ between the two, in a fixed order.</summary>

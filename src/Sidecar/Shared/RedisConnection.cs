@@ -37,7 +37,7 @@ internal sealed class RedisConnection : IHostedService, IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(redis.Configuration))
         {
             // Validated at start: any problem has already stopped the daemon.
-            _settings = RedisSettings.TryBuild(redis.Configuration, []);
+            _settings = RedisSettings.TryBuild(redis, []);
             _endpoints = _settings is null ? string.Empty : RedisSettings.Describe(_settings);
             _password = _settings?.Password;
         }
@@ -157,8 +157,24 @@ internal sealed class RedisConnection : IHostedService, IAsyncDisposable
             return;
         }
 
-        multiplexer.ConnectionFailed += (_, e) => Changed(RedisState.Down, e.FailureType.ToString());
-        multiplexer.ConnectionRestored += (_, _) => Changed(RedisState.Up, string.Empty);
+        // Only the interactive connection carries our commands. The subscription connection fails and comes
+        // back on its own, and it may come back first: taking that as "up" announced enforcement again while
+        // every command still failed with "not connected" (a test saw the first call after a Redis restart
+        // refused by the local budget share).
+        multiplexer.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                Changed(RedisState.Down, e.FailureType.ToString());
+            }
+        };
+        multiplexer.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive && multiplexer.IsConnected)
+            {
+                Changed(RedisState.Up, string.Empty);
+            }
+        };
         Volatile.Write(ref _multiplexer, multiplexer);
         if (multiplexer.IsConnected)
         {

@@ -10,7 +10,16 @@ internal static class RedisDaemons
     /// <summary>A daemon on <paramref name="redis"/>, returned once its connection is up.</summary>
     public static async Task<Daemon> StartAsync(RedisServer redis, IDictionary<string, string> settings, FakeUpstreamServer? upstream = null)
     {
-        var all = new Dictionary<string, string> { ["Sidecar:Redis:Configuration"] = redis.Configuration };
+        // These tests count what is shared, not the time budget. On a loaded 2-core machine one script can run
+        // over the 50 ms default, and the fail mode then applies, as it should, changing the count a test
+        // asserts (CI saw a call served under 'open' that should have been refused). A roomier budget keeps
+        // the counts exact. An absent Redis still costs no wait (nothing is queued while disconnected), which the kill
+        // test measures. A test may set its own.
+        var all = new Dictionary<string, string>
+        {
+            ["Sidecar:Redis:Configuration"] = redis.Configuration,
+            ["Sidecar:Redis:OperationTimeout"] = "00:00:02",
+        };
         foreach (var (name, value) in settings)
         {
             all[name] = value;

@@ -9,18 +9,31 @@ namespace Sidecar.FunctionalTests.Redis;
 public sealed class RedisServer : IAsyncDisposable
 {
     private const string Binary = "redis-server";
+    private readonly RedisTlsFiles? _tls;
     private Process? _process;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, RedisTlsFiles? tls)
+    {
+        Port = port;
+        _tls = tls;
+    }
 
     public int Port { get; }
 
-    /// <summary>The StackExchange.Redis configuration string that reaches it.</summary>
-    public string Configuration => $"127.0.0.1:{Port}";
+    /// <summary>The StackExchange.Redis configuration string that reaches it (asking for TLS when it speaks only TLS).</summary>
+    public string Configuration => _tls is null ? $"127.0.0.1:{Port}" : $"127.0.0.1:{Port},ssl=true";
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(Daemon.FreePort());
+        var server = new RedisServer(Daemon.FreePort(), tls: null);
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>A Redis that speaks only TLS on its port, with <paramref name="tls"/>'s certificate and key.</summary>
+    public static async Task<RedisServer> StartTlsAsync(RedisTlsFiles tls)
+    {
+        var server = new RedisServer(Daemon.FreePort(), tls);
         await server.StartAgainAsync();
         return server;
     }
@@ -34,7 +47,10 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice" })
+        string[] listen = _tls is null
+            ? ["--port", Port.ToString()]
+            : ["--port", "0", "--tls-port", Port.ToString(), "--tls-cert-file", _tls.ServerCertificate, "--tls-key-file", _tls.ServerKey, "--tls-ca-cert-file", _tls.Authority, "--tls-auth-clients", "no"];
+        foreach (var argument in listen.Concat(["--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"]))
         {
             start.ArgumentList.Add(argument);
         }

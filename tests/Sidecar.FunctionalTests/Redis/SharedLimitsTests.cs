@@ -88,7 +88,8 @@ public sealed class SharedLimitsTests
         Assert.Equal(RedisState.Down, RedisDaemons.Connection(daemon).State);
         Assert.True(measured.Errors >= 10, $"sidecar.redis.errors counted {measured.Errors}");
 
-        // The daemon's own measure of each wait: none held a call anywhere near the 100 ms bound (50 ms budget each).
+        // The daemon's own measure of each wait: an absent Redis is not waited on. Each operation failed at
+        // once, far inside the 2 s budget these tests give and the 100 ms a call may wait for Redis.
         var worst = measured.Waits.Max(w => w.Seconds);
         Assert.True(worst < 0.1, $"a call waited {worst * 1000:F1} ms for Redis");
         Assert.Single(daemon.LogLines.Skip(linesBefore), l => l.Contains("cannot be reached", StringComparison.Ordinal));
@@ -171,11 +172,6 @@ public sealed class SharedLimitsTests
     {
         var settings = SharedRequests(perMinute: 1, failMode);
         settings[setting.Name] = setting.Value;
-
-        // These tests are about what happens once Redis is gone. While it is up, a script that takes
-        // over the default 50 ms budget on a loaded machine would let the fail mode serve the call
-        // that should be refused (CI saw it under `open`); a roomier budget keeps the setup exact.
-        settings["Sidecar:Redis:OperationTimeout"] = "00:00:02";
         var daemon = await RedisDaemons.StartAsync(redis, settings);
         await ServedThenLimitedAsync(daemon, 1);
         await redis.KillAsync();

@@ -141,6 +141,27 @@ public sealed class LiveOptionsTests
         Assert.Contains($"{named} is read at start only", line);
     }
 
+    [Fact]
+    public async Task Reload_RedisCaFileChanged_IsRefusedNamingTheRedisSection()
+    {
+        var ca = Path.GetTempFileName();
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=test CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1));
+            File.WriteAllText(ca, certificate.ExportCertificatePem());
+
+            var (_, line) = await RefusedAsync(new() { ["Sidecar:Redis:Configuration"] = "127.0.0.1:6379,ssl=true" }, ("Sidecar:Redis:CaFile", ca));
+
+            Assert.Contains("Sidecar:Redis is read at start only", line);
+        }
+        finally
+        {
+            File.Delete(ca);
+        }
+    }
+
     /// <summary>
     /// Starts with key ref <c>a</c> and <paramref name="start"/>, makes the changes and checks that they were
     /// refused with an error line and nothing changed; returns the settings in force and that line.

@@ -84,4 +84,27 @@ public sealed class RedisOptionsValidatorTests
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public void Validate_CaFileProblems_AreEachNamed()
+    {
+        var notPem = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(notPem, "not a certificate\n");
+
+            Assert.StartsWith("Sidecar:Redis:CaFile is set, but Configuration does not ask for TLS", Single(new RedisOptions { Configuration = "127.0.0.1:6379", CaFile = notPem }, except: "holds no PEM"));
+            Assert.StartsWith($"Sidecar:Redis:CaFile {notPem} holds no PEM certificate", Single(new RedisOptions { Configuration = "127.0.0.1:6379,ssl=true", CaFile = notPem }));
+            Assert.StartsWith("Sidecar:Redis:CaFile /nonexistent/ca.crt cannot be read", Single(new RedisOptions { Configuration = "127.0.0.1:6379,ssl=true", CaFile = "/nonexistent/ca.crt" }));
+            Assert.StartsWith("Sidecar:Redis:CaFile is set, but Sidecar:Redis:Configuration is empty", Single(new RedisOptions { CaFile = notPem }));
+        }
+        finally
+        {
+            File.Delete(notPem);
+        }
+    }
+
+    /// <summary>The one problem the validator finds with <paramref name="redis"/>, besides any containing <paramref name="except"/>.</summary>
+    private string Single(RedisOptions redis, string? except = null) =>
+        Assert.Single(_validator.Validate(new SidecarOptions { Redis = redis }), f => except is null || !f.Contains(except, StringComparison.Ordinal));
 }
