@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Options;
 using OpenAI;
 using Sidecar.Caching;
 using Sidecar.Configuration;
@@ -14,18 +13,24 @@ namespace Sidecar.Clients;
 /// <see cref="ClientCacheOptions.MaxEntries"/>, aged by sliding and absolute expiration swept on our
 /// <see cref="TimeProvider"/>, and a client is created at most once however many requests miss together.
 /// Keyed by the key ref alone, so no second map has to remember which client is a key ref's newest.
+/// A reload that removes a configured key ref drops its entry at once.
 /// </summary>
 internal sealed class ClientCache : IDisposable
 {
     private readonly BoundedCache<KeyEntry> _entries;
     private readonly IOpenAIClientFactory _factory;
     private readonly SidecarMetrics _metrics;
+    private readonly LiveOptions _options;
+    private HashSet<string> _configured;
 
-    public ClientCache(IOpenAIClientFactory factory, IOptions<SidecarOptions> options, TimeProvider time, SidecarMetrics metrics)
+    public ClientCache(IOpenAIClientFactory factory, LiveOptions options, TimeProvider time, SidecarMetrics metrics)
     {
         _factory = factory;
         _metrics = metrics;
-        var settings = options.Value.ClientCache;
+        _options = options;
+        _configured = Configured(options.Current);
+        options.Changed += OnConfigurationChanged;
+        var settings = options.Current.ClientCache;
         _entries = new BoundedCache<KeyEntry>(
             time,
             settings.MaxEntries,
@@ -91,5 +96,24 @@ internal sealed class ClientCache : IDisposable
         }
     }
 
-    public void Dispose() => _entries.Dispose();
+    public void Dispose()
+    {
+        _options.Changed -= OnConfigurationChanged;
+        _entries.Dispose();
+    }
+
+    // The entry of a key ref the configuration no longer names would keep its client (and the secret in it),
+    // limiters and key breaker until it expired, up to ClientCache:AbsoluteExpiration. Keys-directory key
+    // refs were never in the configuration and stay; a call in flight finishes on the client it holds.
+    private void OnConfigurationChanged(SidecarOptions next)
+    {
+        var previous = Interlocked.Exchange(ref _configured, Configured(next));
+        previous.ExceptWith(next.Keys.Keys);
+        if (previous.Count > 0)
+        {
+            _entries.RemoveWhere(entry => previous.Contains(entry.KeyRef));
+        }
+    }
+
+    private static HashSet<string> Configured(SidecarOptions options) => new(options.Keys.Keys, StringComparer.OrdinalIgnoreCase);
 }

@@ -23,7 +23,7 @@ public sealed class ClientCacheTests : IDisposable
             o.ClientCache.ScanFrequency = TimeSpan.FromMinutes(1);
             change?.Invoke(o.ClientCache);
         });
-        _cache = new ClientCache(_factory, TestOptions.Wrap(options), _time, new SidecarMetrics(_meters));
+        _cache = new ClientCache(_factory, TestOptions.Live(options), _time, new SidecarMetrics(_meters));
         return _cache;
     }
 
@@ -60,6 +60,35 @@ public sealed class ClientCacheTests : IDisposable
 
         Assert.Same(first, second);
         Assert.Equal(1, _factory.Created);
+    }
+
+    [Fact]
+    public async Task Reload_KeyRefNoLongerConfigured_ItsEntryLeavesAtOnceAndTheOthersStay()
+    {
+        static Dictionary<string, string?> KeyRefs(params string[] names) =>
+            names.ToDictionary(n => $"Sidecar:Keys:{n}:ApiKey", _ => (string?)"sk-configured");
+        var configuration = new SwappableConfiguration(KeyRefs("team-a", "team-b"));
+        using var live = Reloads.Live(configuration.Root());
+        _cache = new ClientCache(_factory, live, _time, new SidecarMetrics(_meters));
+        using var evictions = new MetricCollector<long>(_meters, SidecarMetrics.MeterName, "sidecar.client_cache.evictions");
+        var teamA = _cache.GetOrCreate(Key("team-a"));
+        _cache.GetOrCreate(Key("team-b"));
+        // A keys-directory key ref is never in the configuration: a reload leaves it alone.
+        var fromDirectory = _cache.GetOrCreate(Key("from-directory"));
+
+        var reload = live.NextReload;
+        configuration.Replace(KeyRefs("team-a"));
+        await reload.WaitAsync(Timeout);
+
+        Assert.False(live.Current.Keys.ContainsKey("team-b"));
+        Assert.Equal(2, _cache.Count);
+        Assert.Null(_cache.Peek(Key("team-b")));
+        Assert.Same(teamA, _cache.GetOrCreate(Key("team-a")));
+        Assert.Same(fromDirectory, _cache.GetOrCreate(Key("from-directory")));
+        Assert.Equal(3, _factory.Created);
+        // The eviction callback runs on the thread pool.
+        await evictions.WaitForMeasurementsAsync(1).WaitAsync(Timeout);
+        Assert.Equal("removed", Assert.Single(evictions.GetMeasurementSnapshot()).Tags["reason"]);
     }
 
     [Fact]

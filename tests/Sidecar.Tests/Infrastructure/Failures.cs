@@ -36,7 +36,7 @@ internal static class Failures
 
     /// <summary>A client cache (the owner of per-key state) whose clients are real but never called.</summary>
     public static Sidecar.Clients.ClientCache Clients(SidecarOptions options, TimeProvider time, SidecarMetrics metrics) =>
-        new(new PlainFactory(), TestOptions.Wrap(options), time, metrics);
+        new(new PlainFactory(), TestOptions.Live(options), time, metrics);
 
     private sealed class PlainFactory : IOpenAIClientFactory
     {
