@@ -28,6 +28,11 @@ public sealed class OpenAIHttpTests : DaemonTests
         ["Sidecar:Keys:rated:ApiKey"] = "env:PATH",
         ["Sidecar:Keys:rated:Endpoint"] = Upstream.Endpoint.ToString(),
         ["Sidecar:Keys:rated:Limits:RequestsPerMinute"] = "1",
+        ["Sidecar:Keys:aliased:ApiKey"] = "env:PATH",
+        ["Sidecar:Keys:aliased:Endpoint"] = Upstream.Endpoint.ToString(),
+        ["Sidecar:Keys:aliased:ModelMap:gpt-4o"] = "fake-1",
+        ["Sidecar:Keys:aliased:ModelMap:fake-tools"] = "fake-tools",
+        ["Sidecar:Keys:aliased-pool:Pool:0"] = "aliased",
     };
 
     public override async Task InitializeAsync()
@@ -327,6 +332,22 @@ public sealed class OpenAIHttpTests : DaemonTests
         }
 
         Assert.Equal(1, Upstream.ModelListRequests);
+    }
+
+    [Theory]
+    [InlineData("aliased")]
+    [InlineData("aliased-pool")]
+    public async Task Models_TargetWithModelMap_ListsItsAliasesBesideTheUpstreamsNames(string keyRef)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "v1/models");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", keyRef);
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["data"]!.AsArray();
+        // fake-tools maps to itself: listed once.
+        Assert.Equal(["fake-1", "fake-tools", "gpt-4o"], data.Select(m => m!["id"]!.GetValue<string>()));
+        Assert.Equal("sidecar", data[2]!["owned_by"]!.GetValue<string>());
     }
 
     [Fact]

@@ -10,8 +10,8 @@ namespace Sidecar.OpenAIHttp;
 
 /// <summary>
 /// <c>GET /v1/models</c>: the models the key_ref (the bearer token) may use: its allow-list when it has
-/// one, else its upstream's list (<see cref="ModelCatalog"/>, cached). The key is resolved and the caller
-/// authorized exactly as for a completion.
+/// one, else its upstream's list (<see cref="ModelCatalog"/>, cached) with the aliases of that target's
+/// <c>ModelMap</c>. The key is resolved and the caller authorized exactly as for a completion.
 /// </summary>
 internal sealed class ModelsEndpoint(KeyResolver keys, RoutePlans plans, ModelCatalog catalog, TimeProvider time)
 {
@@ -44,7 +44,7 @@ internal sealed class ModelsEndpoint(KeyResolver keys, RoutePlans plans, ModelCa
                 // A pool has no upstream of its own: its first target's list stands for it.
                 var first = plans.For(key.KeyRef).Groups[0].Members[0].KeyRef;
                 var listed = string.Equals(first, key.KeyRef, StringComparison.Ordinal) ? key : keys.Resolve(first);
-                models = await catalog.ListAsync(listed, context.RequestAborted).ConfigureAwait(false);
+                models = WithAliases(await catalog.ListAsync(listed, context.RequestAborted).ConfigureAwait(false), listed.Routing.ModelMap);
             }
         }
         catch (SidecarException error)
@@ -54,6 +54,20 @@ internal sealed class ModelsEndpoint(KeyResolver keys, RoutePlans plans, ModelCa
         }
 
         await OpenAIHttpResponse.WriteOkAsync(context, models, WriteList).ConfigureAwait(false);
+    }
+
+    // An alias is a name agents may send (the target maps it to its upstream's), so it is listed beside the
+    // upstream's own names; configuration bounds how many there are.
+    private IReadOnlyList<ModelEntry> WithAliases(IReadOnlyList<ModelEntry> listed, IReadOnlyDictionary<string, string>? aliases)
+    {
+        if (aliases is null || aliases.Count == 0)
+        {
+            return listed;
+        }
+
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        var known = listed.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        return [.. listed, .. aliases.Keys.Where(a => !known.Contains(a)).Order(StringComparer.Ordinal).Select(a => new ModelEntry(a, created, "sidecar"))];
     }
 
     private static void WriteList(Utf8JsonWriter json, IReadOnlyList<ModelEntry> models)
