@@ -14,26 +14,30 @@ public sealed class OpenAIHttpTests : DaemonTests
     private readonly int _tcpPort = Daemon.FreePort();
     private HttpClient _http = null!;
 
-    protected override Dictionary<string, string> Settings() => new()
+    protected override Dictionary<string, string> Settings()
     {
-        // Each upstream failure maps straight to its status here; retries have their own tests.
-        ["Sidecar:Resilience:Retry:MaxRetries"] = "0",
-        ["Sidecar:OpenAI:Port"] = _tcpPort.ToString(),
-        ["Sidecar:Keys:limited:ApiKey"] = "env:PATH",
-        ["Sidecar:Keys:limited:Endpoint"] = Upstream.Endpoint.ToString(),
-        ["Sidecar:Keys:limited:Models:0"] = "fake-allowed",
-        ["Sidecar:Keys:guarded:ApiKey"] = "env:PATH",
-        ["Sidecar:Keys:guarded:Endpoint"] = Upstream.Endpoint.ToString(),
-        ["Sidecar:Keys:guarded:AllowedUids:0"] = "4242",
-        ["Sidecar:Keys:rated:ApiKey"] = "env:PATH",
-        ["Sidecar:Keys:rated:Endpoint"] = Upstream.Endpoint.ToString(),
-        ["Sidecar:Keys:rated:Limits:RequestsPerMinute"] = "1",
-        ["Sidecar:Keys:aliased:ApiKey"] = "env:PATH",
-        ["Sidecar:Keys:aliased:Endpoint"] = Upstream.Endpoint.ToString(),
-        ["Sidecar:Keys:aliased:ModelMap:gpt-4o"] = "fake-1",
-        ["Sidecar:Keys:aliased:ModelMap:fake-tools"] = "fake-tools",
-        ["Sidecar:Keys:aliased-pool:Pool:0"] = "aliased",
-    };
+        var settings = new Dictionary<string, string>
+        {
+            // Each upstream failure maps straight to its status here; retries have their own tests.
+            ["Sidecar:Resilience:Retry:MaxRetries"] = "0",
+            ["Sidecar:OpenAI:Port"] = _tcpPort.ToString(),
+            ["Sidecar:Keys:limited:Models:0"] = "fake-allowed",
+            ["Sidecar:Keys:guarded:AllowedUids:0"] = "4242",
+            ["Sidecar:Keys:rated:Limits:RequestsPerMinute"] = "1",
+            ["Sidecar:Keys:aliased:ModelMap:gpt-4o"] = "fake-1",
+            ["Sidecar:Keys:aliased:ModelMap:fake-tools"] = "fake-tools",
+            ["Sidecar:Keys:aliased-pool:Pool:0"] = "aliased",
+        };
+
+        // Each of these is a target of its own on the fake upstream.
+        foreach (var keyRef in new[] { "limited", "guarded", "rated", "aliased" })
+        {
+            settings[$"Sidecar:Keys:{keyRef}:ApiKey"] = "env:PATH";
+            settings[$"Sidecar:Keys:{keyRef}:Endpoint"] = Upstream.Endpoint.ToString();
+        }
+
+        return settings;
+    }
 
     public override async Task InitializeAsync()
     {
