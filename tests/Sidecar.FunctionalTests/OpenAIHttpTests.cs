@@ -21,19 +21,22 @@ public sealed class OpenAIHttpTests : DaemonTests
             // Each upstream failure maps straight to its status here; retries have their own tests.
             ["Sidecar:Resilience:Retry:MaxRetries"] = "0",
             ["Sidecar:OpenAI:Port"] = _tcpPort.ToString(),
-            ["Sidecar:Keys:limited:Models:0"] = "fake-allowed",
-            ["Sidecar:Keys:guarded:AllowedUids:0"] = "4242",
-            ["Sidecar:Keys:rated:Limits:RequestsPerMinute"] = "1",
-            ["Sidecar:Keys:aliased:ModelMap:gpt-4o"] = "fake-1",
             ["Sidecar:Keys:aliased:ModelMap:fake-tools"] = "fake-tools",
             ["Sidecar:Keys:aliased-pool:Pool:0"] = "aliased",
         };
 
-        // Each of these is a target of its own on the fake upstream.
-        foreach (var keyRef in new[] { "limited", "guarded", "rated", "aliased" })
+        // Targets of their own on the fake upstream, each with the setting its tests are about.
+        foreach (var (keyRef, setting, value) in new[]
+        {
+            ("limited", "Models:0", "fake-allowed"),
+            ("guarded", "AllowedUids:0", "4242"),
+            ("rated", "Limits:RequestsPerMinute", "1"),
+            ("aliased", "ModelMap:gpt-4o", "fake-1"),
+        })
         {
             settings[$"Sidecar:Keys:{keyRef}:ApiKey"] = "env:PATH";
             settings[$"Sidecar:Keys:{keyRef}:Endpoint"] = Upstream.Endpoint.ToString();
+            settings[$"Sidecar:Keys:{keyRef}:{setting}"] = value;
         }
 
         return settings;
